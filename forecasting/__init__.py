@@ -1,0 +1,1 @@
+"""Demand-forecasting studio library for e-commerce sales."""
