@@ -17,13 +17,13 @@ from .errors import DataValidationError, MappingError
 from .frequency import aggregate, infer_freq, resample
 from .issues import Issue, examples
 from .mapping import row_number_columns
-from .parsing import ParsedDates, format_label, parse_dates, parse_numbers
+from .parsing import DATE_RANGE, ParsedDates, format_label, parse_dates, parse_numbers
 from .schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, ColumnMapping, FreqCode, Shape, Y
 
 SINGLE_SERIES_ID = "total"
 ID_SEPARATOR = " / "
 BAD_DATE_TOLERANCE = 0.01  # share of rows with unreadable dates that is dropped with a warning, not refused
-TOTAL_WORDS = r"(?i)^\s*(grand\s+|sub\s*-?)?totals?\b|^\s*(合计|总计|小计)"
+TOTAL_WORDS = r"(?i)^\s*(?:grand\s+|sub\s*-?)?totals?\b|^\s*(?:合计|总计|小计)"
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ def _standardise(raw: pd.DataFrame, mapping: ColumnMapping, date_format: str | N
     dates = parse_dates(raw[mapping.date], date_format)
     keep = _drop_non_data_rows(raw, mapping, dates, issues)
     raw = raw.loc[keep]
-    dates = ParsedDates(dates.values[keep], dates.format, dates.bad[dates.bad.index.isin(raw.index)], dates.ambiguous)
+    dates = ParsedDates(dates.values[keep], dates.format, dates.bad[dates.bad.index.isin(raw.index)], dates.ambiguous,
+                        dates.out_of_range)
     keep = _check_dates(dates, mapping.date, len(raw), issues)
     raw = raw.loc[keep]
     if raw.empty:
@@ -165,6 +166,16 @@ def _check_dates(dates: ParsedDates, column: str, n_rows: int, issues: list[Issu
             "give its format (--date-format)",
             column=column,
             rows=list(bad.index[:20]),
+        )
+    placeholders = dates.out_of_range if dates.out_of_range is not None else bad.iloc[:0]
+    if len(placeholders) > BAD_DATE_TOLERANCE * n_rows:
+        low, high = (d.year for d in DATE_RANGE)
+        shown = examples([f"{v!s} (row {r})" for r, v in placeholders.items()], quote=False)
+        raise DataValidationError(
+            f"column {column!r} has {len(placeholders)} date(s) outside {low}-{high}, such as {shown}, which look "
+            "like placeholders; fix the dates or remove those rows",
+            column=column,
+            rows=list(placeholders.index[:20]),
         )
     if len(bad) > BAD_DATE_TOLERANCE * n_rows:
         raise DataValidationError(
@@ -245,7 +256,7 @@ def _promo(cells: pd.Series, column: str, issues: list[Issue]) -> pd.Series:
         if (present > 100).mean() > 0.05:
             raise MappingError(
                 f"promotion column {column!r} has values up to {present.max():,.0f}, which look like amounts, not a "
-                "0/1 flag or a percentage; map a flag or percent column as promotion, or leave it empty",
+                "0/1 flag or a percentage; map a flag or percent column as promotion, or leave it empty (--promo none)",
                 column=column,
             )
         promo = promo / 100

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .cleaning import CleaningConfig, CleaningResult, clean
 from .convert import Conversion, to_long
+from .errors import DataValidationError
 from .io import DEFAULT_MAX_MB, RawTable, Source, read_table
 from .issues import Issue
 from .mapping import detect_mapping, detect_shape
@@ -109,6 +110,8 @@ def build_dataset(raw: RawTable, options: LoadOptions = LoadOptions()) -> Datase
     The app reads a file once and calls this again whenever the user changes
     the mapping, shape or frequency.
     """
+    if raw.frame.empty:
+        raise DataValidationError(f"{raw.info.name} has a header but no data rows; export the table again with its rows")
     mapping = detect_mapping(raw.frame, options.mapping)
     shape = options.shape or detect_shape(raw.frame, mapping, parse_dates(raw.frame[mapping.date],
                                                                            options.date_format).values)

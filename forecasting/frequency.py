@@ -38,7 +38,7 @@ def infer_freq(ds: pd.Series, ids: pd.Series) -> str:
             "the dates are a month or more apart but fall on different days of the month; give one date per "
             "month (its first day), or load daily data and choose --freq M"
         )
-    weekdays = days.dt.weekday.unique()
+    weekdays = days.dt.day_of_week.unique()
     if len(weekdays) == 1 and (gaps % 7 == 0).all():
         return f"W-{WEEKDAYS[int(weekdays[0])]}"
     return "D"

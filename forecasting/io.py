@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,13 +107,18 @@ def _read_bytes(source: Source, name: str | None, max_mb: float) -> tuple[bytes,
 def _check_size(size: int, limit: int, name: str, max_mb: float) -> None:
     if size > limit:
         raise DataReadError(
-            f"{name} is {size / 1024 / 1024:,.0f} MB, above the {max_mb:,.0f} MB limit; "
+            f"{name} is {_megabytes(size)}, above the {max_mb:g} MB limit; "
             "filter it to fewer rows or columns, or raise the limit (--max-mb)"
         )
 
 
+def _megabytes(size: float) -> str:
+    mb = size / 1024 / 1024
+    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:.3g} MB"
+
+
 def _detect_kind(data: bytes, name: str) -> Kind:
-    if not data.strip():
+    if not data.lstrip(b"\xef\xbb\xbf\xff\xfe").strip(b" \t\r\n\x00"):
         raise DataReadError(f"{name} is empty; export the sales table again with a header row and data rows")
     if data[:4] == b"PAR1":
         return "parquet"
@@ -130,25 +137,32 @@ def _detect_kind(data: bytes, name: str) -> Kind:
 
 def _read_csv(data: bytes, name: str) -> RawTable:
     text, encoding, has_bom = _decode(data, name)
-    lines = text.splitlines()[:SNIFF_LINES]
+    lines = _head_lines(text)
+    del text  # pandas parses the bytes; keeping a decoded copy would double the memory
     delimiter = _sniff_delimiter(lines, name)
     header_at = _find_header(list(csv.reader(lines, delimiter=delimiter)))
     header = next(csv.reader([lines[header_at]], delimiter=delimiter))
     _check_header(header, name)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            skiprows=header_at,
-            header=0,
-            skip_blank_lines=False,
-            on_bad_lines="error",
-            low_memory=False,
-        )
-    except pd.errors.ParserError as exc:
+        with warnings.catch_warnings():
+            # pandas only warns when the first data row is longer than the header, and then drops fields.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+                encoding_errors="replace",
+                sep=delimiter,
+                skiprows=header_at,
+                header=0,
+                index_col=False,  # an extra field on the first row must not turn column 1 into the index
+                skip_blank_lines=False,
+                on_bad_lines="error",
+                low_memory=False,
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        where = _first_long_row(lines, header_at, delimiter, len(header)) or _short(exc)
         raise DataReadError(
-            f"{name} has rows with more fields than the header ({_short(exc)}); "
-            "check the delimiter and quotes in the export"
+            f"{name} has rows with more fields than the header ({where}); check the delimiter and quotes in the export"
         ) from None
     frame = _number_rows(frame, header_at)
     info = ReadInfo(
@@ -163,6 +177,23 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     return RawTable(frame, info, tuple(_read_issues(info)))
 
 
+def _first_long_row(lines: list[str], header_at: int, delimiter: str, width: int) -> str | None:
+    rows = list(csv.reader(lines[header_at + 1 :], delimiter=delimiter))
+    for offset, row in enumerate(rows):
+        if len(row) > width:
+            return f"row {header_at + 2 + offset} has {len(row)} fields, the header {width}"
+    return None
+
+
+def _head_lines(text: str, limit: int = SNIFF_LINES) -> list[str]:
+    """The first lines (blank ones included, so indexes are line numbers), without splitting the whole file."""
+    head = text[: 256 * 1024]
+    lines = head.splitlines()
+    if len(head) < len(text) and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the head may be cut
+    return lines[:limit]
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str, bool]:
     """Decode the bytes, trying UTF-8 first, then GB18030 (Chinese shop exports), then cp1252."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -175,7 +206,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str, bool]:
         pass
     try:
         text = data.decode("gb18030")
-        if _mostly_cjk(text):
+        if _reads_as_chinese(text):
             return text, "gb18030", False
     except UnicodeDecodeError:
         pass
@@ -187,18 +218,32 @@ def _decode(data: bytes, name: str) -> tuple[str, str, bool]:
         ) from None
 
 
-def _mostly_cjk(text: str) -> bool:
-    """True when most non-ASCII characters are CJK ideographs or CJK punctuation."""
-    wide = [ch for ch in text if ord(ch) > 127]
+def _reads_as_chinese(text: str) -> bool:
+    """True when the non-ASCII characters are CJK standing apart from Latin letters.
+
+    Latin text in cp1252 also decodes as GB18030, but then every CJK character
+    sits inside a word ("Äpfel" becomes "膒fel"); real Chinese comes in runs
+    between delimiters.
+    """
+    sample = text[:200_000]
+    wide = [i for i, ch in enumerate(sample) if ord(ch) > 127]
     if not wide:
         return False
-    cjk = sum(1 for ch in wide if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
-    return cjk / len(wide) > 0.5
+    apart = 0
+    for i in wide:
+        ch = sample[i]
+        is_cjk = "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+        neighbours = sample[max(i - 1, 0) : i] + sample[i + 1 : i + 2]
+        if is_cjk and not any(n.isascii() and n.isalpha() for n in neighbours):
+            apart += 1
+    return apart / len(wide) > 0.5
 
 
 def _sniff_delimiter(lines: list[str], name: str) -> str:
     """Pick the delimiter that splits the sample lines into the most consistent number of fields."""
     content = [line for line in lines if line.strip()]
+    if not content:
+        raise DataReadError(f"{name} is empty; export the sales table again with a header row and data rows")
     best, best_score = None, (0.0, 0)
     for delimiter in DELIMITERS:
         counts = [len(row) for row in csv.reader(content, delimiter=delimiter)]
@@ -257,7 +302,9 @@ def _number_rows(frame: pd.DataFrame, header_at: int) -> pd.DataFrame:
 
 
 def _short(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[-1][:120]
+    """The last line of a library's message, cut at a word near 120 characters."""
+    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 120 else text[:120].rsplit(" ", 1)[0] + " ..."
 
 
 def _read_issues(info: ReadInfo) -> list[Issue]:
@@ -286,7 +333,7 @@ def _read_issues(info: ReadInfo) -> list[Issue]:
 def _read_excel(data: bytes, name: str, sheet: str | None) -> RawTable:
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="openpyxl")
-    except (ValueError, KeyError, OSError) as exc:
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         raise DataReadError(f"{name} cannot be opened as an Excel workbook ({_short(exc)}); save it again as .xlsx") from None
     names = tuple(str(s) for s in sheets)
     if sheet is not None and sheet not in sheets:

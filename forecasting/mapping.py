@@ -20,24 +20,32 @@ from .schema import ColumnMapping, Shape
 
 # Name patterns, best first. Names are compared lower-cased with separators removed.
 DATE_NAMES = ("date", "ds", "orderdate", "day", "week", "weekstart", "month", "period", "time", "timestamp",
-              "datetime", "orderdatetime", "salesdate", "transactiondate", "invoicedate", "日期", "时间")
+              "datetime", "orderdatetime", "salesdate", "transactiondate", "invoicedate", "datum", "fecha", "data",
+              "tag", "jour", "日期", "时间", "下单时间", "订单日期")
 TARGET_NAMES = ("units", "unitssold", "qty", "quantity", "quantitysold", "sold", "volume", "demand", "y",
                 "sales", "weeklysales", "dailysales", "monthlysales", "salesqty", "salesunits", "orders",
-                "orderquantity", "count", "销量", "数量", "revenue", "amount", "value")
+                "orderquantity", "count", "menge", "anzahl", "stück", "stueck", "absatz", "cantidad", "unidades",
+                "quantité", "quantite", "ventes", "quantità", "销量", "数量", "件数", "revenue", "umsatz", "amount",
+                "value")
 ID_ALONE_NAMES = ("uniqueid", "id", "seriesid", "series", "timeseries", "key")
 ID_NAMES = ("sku", "skuid", "item", "itemid", "productid", "product", "productcode", "article", "asin", "ean",
             "upc", "barcode", "store", "storeid", "shop", "agency", "dept", "department", "location",
-            "warehouse", "商品", "商品编码", "店铺")
+            "warehouse", "artikel", "artikelnummer", "produkt", "producto", "produit", "articulo", "article",
+            "filiale", "tienda", "magasin", "商品", "商品编码", "商品id", "店铺", "门店")
 PRICE_NAMES = ("price", "priceactual", "actualprice", "sellprice", "sellingprice", "unitprice", "salesprice",
-               "avgprice", "pricepaid", "单价", "价格")
+               "avgprice", "pricepaid", "preis", "verkaufspreis", "precio", "prix", "prezzo", "单价", "价格", "售价")
 PROMO_NAMES = ("promo", "promotion", "onpromotion", "onpromo", "ispromo", "promoflag", "deal",
-               "discountinpercent", "discountpct", "discountpercent", "discount", "discountrate", "促销", "折扣")
+               "discountinpercent", "discountpct", "discountpercent", "discount", "discountrate", "aktion", "rabatt",
+               "promocion", "promoción", "descuento", "remise", "促销", "折扣")
 CATEGORY_NAMES = ("category", "productcategory", "cat", "categoryname", "family", "productfamily", "class",
-                  "group", "productgroup", "dept", "department", "subcategory", "类目", "品类")
+                  "group", "productgroup", "dept", "department", "subcategory", "kategorie", "warengruppe", "categoria",
+                  "categoría", "catégorie", "类目", "品类", "类别")
 STOCK_NAMES = ("stock", "stockonhand", "onhand", "inventory", "instock", "stocklevel", "available",
-               "availability", "库存")
+               "availability", "bestand", "lagerbestand", "existencias", "库存")
 DRIVER_PATTERN = re.compile(r"holiday|event|markdown|feature|display|campaign|snap|festival|mailer")
 NOT_DRIVER_PATTERN = re.compile(r"temp|fuel|cpi|unemploy|weather|population|income|volume")
+MIN_WIDE_SERIES = 3  # two unnamed numeric columns are more likely quantity and price than two series
+ORDER_LINE_REPEAT_SHARE = 0.10  # repeats of (series, day) above this share mean order lines
 ROW_NUMBER_NAMES = ("rowid", "row", "index", "rownumber", "unnamed0", "")
 ORDER_ID_PATTERN = re.compile(r"^(order|invoice|transaction|receipt|basket)(id|no|nr|number|code)?$|^订单")
 
@@ -108,12 +116,13 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     stock = choose("stock", _rank(numeric, STOCK_NAMES))
     groups = [c for c in text + [c for c in numeric if _low_cardinality(frame[c])] if _groups_series(frame, c, ids)]
     category = choose("category", _rank(groups, CATEGORY_NAMES))
-    target = choose("target", _rank(numeric, TARGET_NAMES))
+    # A column named like the target but holding some text is still the target: conversion names the bad cells.
+    target = choose("target", _rank(numeric, TARGET_NAMES) + _rank(text, TARGET_NAMES))
     drivers = pick("drivers", lambda: tuple(c for c in numeric if c not in taken and _is_driver(frame, c, date, ids)))
     series = given.get("series", ())
     if target is None and not series and "target" not in given:
         rest = tuple(c for c in numeric if c not in taken and c not in drivers)
-        if len(rest) >= 2 and not ids:
+        if len(rest) >= MIN_WIDE_SERIES and not ids:
             series = rest
         elif len(rest) == 1:
             target = rest[0]
@@ -151,13 +160,19 @@ def _groups_series(frame: pd.DataFrame, column: str, ids: tuple[str, ...]) -> bo
 
 
 def _detect_date(sample: pd.DataFrame, columns: list[str]) -> str:
+    """The first column that reads as dates: half of the values for a date-like name, nearly all otherwise.
+
+    A named date column with some bad cells is still the date column, so that
+    conversion can name the bad cells instead of saying no dates were found.
+    """
     named = _rank(columns, DATE_NAMES) + [c for c in columns if re.search(r"date|day|week|month|time|日期", c, re.I)]
     for column in dict.fromkeys(named + columns):
         values = sample[column].dropna()
         if values.empty or (pd.api.types.is_numeric_dtype(values) and column not in named):
             continue
         parsed = parse_dates(values)
-        if len(parsed.bad) <= 0.05 * len(values) and parsed.values.notna().any():
+        readable = parsed.values.notna().mean()
+        if readable >= (0.5 if column in named else 0.95):
             return column
     raise MappingError(
         f"no column holds dates (columns: {examples(columns, 8)}); choose the date column (--date)"
@@ -174,8 +189,7 @@ def _detect_ids(frame: pd.DataFrame, text_columns: list[str]) -> tuple[str, ...]
         stem = _entity(column)
         if any(_entity(c) == stem for c in chosen):  # "Product ID" beats "Product Name"
             continue
-        if frame[column].nunique() > 1:
-            chosen.append(column)
+        chosen.append(column)
     return tuple(c for c in frame.columns if c in chosen)  # in the file's order: agency, then sku
 
 
@@ -224,6 +238,6 @@ def detect_shape(frame: pd.DataFrame, mapping: ColumnMapping, dates: pd.Series) 
     has_times = bool((dates.dropna() != dates.dropna().dt.normalize()).mean() > 0.5)
     has_order_ids = any(ORDER_ID_PATTERN.match(normalise(c)) for c in frame.columns if c not in mapping.columns())
     repeated = pd.DataFrame({i: k.to_numpy() for i, k in enumerate(keys)}).duplicated().mean()
-    if has_times or repeated > 0.02 or (has_order_ids and repeated > 0):
+    if has_times or repeated > ORDER_LINE_REPEAT_SHARE or (has_order_ids and repeated > 0):
         return "order_lines"
     return "panel"

@@ -53,6 +53,7 @@ DATE_FORMATS = (
 )
 FORMAT_LABELS = {"ISO8601": "YYYY-MM-DD", "%m/%d/%Y": "MM/DD/YYYY", "%d/%m/%Y": "DD/MM/YYYY"}
 EXCEL_SERIAL_RANGE = (20_000, 80_000)  # 1954 .. 2119
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
 SAMPLE_SIZE = 2_000
 
 
@@ -64,6 +65,7 @@ class ParsedDates:
     format: str
     bad: pd.Series  # the original cells that did not parse (index = row numbers)
     ambiguous: bool = False  # both day-first and month-first read every value
+    out_of_range: pd.Series | None = None  # cells that are dates, but placeholders such as 9999-12-31
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,16 @@ def _done(values: pd.Series, cells: pd.Series, fmt: str, ambiguous: bool = False
     values = pd.Series(values, index=cells.index)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert(None)
+    outside = pd.Series(False, index=cells.index)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        # Placeholders such as 9999-12-31 are not sales dates (and overflow nanoseconds).
+        low, high = DATE_RANGE
+        outside = values.notna() & ((values < low) | (values > high))
+        values = values.where(~outside)
     values = values.astype("datetime64[ns]")
     filled = cells.notna() & ~cells.astype("string").str.strip().str.lower().isin(MISSING_TOKENS)
     bad = cells[values.isna() & filled]
-    return ParsedDates(values, fmt, bad, ambiguous)
+    return ParsedDates(values, fmt, bad, ambiguous, cells[outside.to_numpy()])
 
 
 def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:

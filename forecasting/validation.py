@@ -29,17 +29,17 @@ def validate(frame: pd.DataFrame, target: str) -> list[Issue]:
             f"target column {target!r} is empty in every row; choose the column with the sales quantities (--target)",
             column=target,
         )
-    if y.nunique(dropna=True) == 1:
-        raise DataValidationError(
-            f"every value of target column {target!r} is {y.dropna().iloc[0]:g}; a forecast needs history that "
-            "varies: check that this is the sales column (--target)",
-            column=target,
-        )
     periods = frame[DS].nunique()
     if periods < MIN_PERIODS:
         raise DataValidationError(
             f"the data covers only {periods} period(s); at least {MIN_PERIODS} are needed, and a year or more "
             "gives seasonal forecasts: upload a longer history or choose a finer frequency (--freq)",
+            column=target,
+        )
+    if y.nunique(dropna=True) == 1:
+        raise DataValidationError(
+            f"every value of target column {target!r} is {y.dropna().iloc[0]:g}; a forecast needs history that "
+            "varies: check that this is the sales column (--target)",
             column=target,
         )
     lengths = frame.groupby(UID, observed=True)[DS].nunique()
