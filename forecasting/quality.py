@@ -6,9 +6,10 @@ import pandas as pd
 
 from .cleaning import find_gaps, find_outliers, find_stockouts
 from .issues import Issue, examples
-from .schema import DS, PRICE, UID, Y
+from .schema import DS, PRICE, UID, Y, freq_family
 
 INTERMITTENT_ZERO_SHARE = 0.5
+SPARSE_SHARE = 0.2
 
 
 def quality_issues(frame: pd.DataFrame, freq: str, *, duplicate_lines: int = 0) -> list[Issue]:
@@ -47,11 +48,25 @@ def quality_issues(frame: pd.DataFrame, freq: str, *, duplicate_lines: int = 0) 
                            f"{len(ids)} series ({examples(ids.tolist())}); promotions and shopping events "
                            "are not counted.", int(outliers.sum())))
     found.extend(_series_findings(unique))
+    sparse = _sparse_share(unique, freq, len(gaps))
+    if sparse is not None:
+        found.append(sparse)
     if PRICE in unique.columns and unique[PRICE].isna().any():
         n = int(unique[PRICE].isna().sum())
         found.append(Issue("missing_prices", f"{n} period(s) have no price; cleaning carries the nearest known "
                            "price.", n))
     return found
+
+
+def _sparse_share(frame: pd.DataFrame, freq: str, n_gaps: int) -> Issue | None:
+    """Most series sell in few periods: a coarser frequency or a higher level forecasts better."""
+    total = len(frame) + n_gaps  # every period inside each series' span
+    share = float((frame[Y] > 0).sum() / total) if total else 1.0
+    if share >= SPARSE_SHARE or frame[UID].nunique() < 2:
+        return None
+    hint = "weekly or monthly periods (--freq W or M)" if freq_family(freq) != "M" else "a higher level (--id)"
+    return Issue("sparse", f"Series sell in only {share:.0%} of their periods; forecasts are more reliable with {hint} "
+                 "or at a higher level such as a category (--id).", int(frame[UID].nunique()))
 
 
 def _series_findings(frame: pd.DataFrame) -> list[Issue]:

@@ -76,3 +76,18 @@ def test_bad_input_is_one_line_on_stderr_with_exit_code_2(tmp_path):
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_sparse_order_lines_suggest_a_coarser_frequency(tmp_path):
+    days = pd.date_range("2024-01-01", periods=300)
+    sold = days[::25].repeat(3)  # three order lines on every 25th day
+    lines = pd.DataFrame({"Order Date": sold, "Product ID": ["P1", "P1", "P2"] * 12, "Quantity": [1, 2, 5] * 12})
+    lines["Order ID"] = [f"O{i}" for i in range(len(lines))]
+    path = tmp_path / "orders.csv"
+    lines.to_csv(path, index=False)
+    report = json.loads(_run("inspect", str(path), "--json").stdout)
+    assert report["shape"] == "order_lines"
+    sparse = [i for i in report["issues"] if i["kind"] == "sparse"]
+    assert len(sparse) == 1 and "--freq W or M" in sparse[0]["message"]
+    weekly = json.loads(_run("inspect", str(path), "--freq", "M", "--json").stdout)
+    assert not [i for i in weekly["issues"] if i["kind"] == "sparse"]
