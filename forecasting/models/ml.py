@@ -1,0 +1,154 @@
+"""Global scikit-learn models: one model over all series, on lag, calendar, price and promotion features.
+
+Multi-step forecasts are recursive: each step's forecast becomes the next
+step's lag. Models are fitted on a fresh estimator every time (never a shared
+template), so fitting never leaks state between folds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ..features import FeatureBuilder, FeatureConfig, future_frame, recursive_forecast
+from ..schema import UID, Y
+from .base import Forecaster, Param
+from .registry import register
+
+RANDOM_STATE = 0
+
+
+class GlobalFeatureModel(Forecaster):
+    """Base of models that learn from the feature table built by :class:`FeatureBuilder`.
+
+    Parameters
+    ----------
+    features
+        Which features to build; defaults to :class:`FeatureConfig`'s defaults.
+    **params
+        The model's hyperparameters (see ``params``).
+    """
+
+    uses_exog = True
+    is_global = True
+
+    def __init__(self, *, features: FeatureConfig | None = None, **params) -> None:
+        super().__init__(**params)
+        self.features = features or FeatureConfig()
+
+    def clone(self) -> GlobalFeatureModel:
+        return type(self)(features=self.features, **self.get_params())
+
+    def _fit(self, df: pd.DataFrame) -> None:
+        self.builder_ = FeatureBuilder(self.features, self.freq_).fit(df)
+        X = self.builder_.transform(df)
+        y = self.builder_.target(df[Y])
+        usable = X["lag_1"].notna().to_numpy()  # each series' first period has no past at all
+        self.estimator_ = self._estimator(X.columns)
+        self.estimator_.fit(X[usable], y[usable])
+        self.history_ = df.groupby(UID, sort=False).tail(self.features.memory(self.freq_)).reset_index(drop=True)
+        self.warnings_: list[str] = []
+
+    def _predict(self, horizon, grid, future, levels):
+        rows, notes = future_frame(self.history_, grid, future)
+        self.warnings_ = notes
+        values = recursive_forecast(self.builder_, self.estimator_.predict, self.history_, rows, horizon)
+        return grid.assign(**{self.name: values})
+
+    def _estimator(self, columns: pd.Index):
+        raise NotImplementedError
+
+    def feature_importance(self) -> pd.Series | None:
+        """Native importances where the estimator has them, by feature name."""
+        return None
+
+
+@register
+class RidgeModel(GlobalFeatureModel):
+    name = "ridge"
+    label = "Ridge regression (global)"
+    family = "machine learning"
+    description = "A linear model with L2 penalty over all series; fast and hard to overfit."
+    params = (Param("alpha", "float", 1.0, 1e-4, 1e4, help="L2 penalty strength.", log=True),)
+
+    def _estimator(self, columns):
+        categorical = [c for c in ("category",) if c in columns]
+        numeric = [c for c in columns if c not in categorical]
+        transform = ColumnTransformer(
+            [("numeric", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()),
+              numeric),
+             ("category", OneHotEncoder(handle_unknown="ignore"), categorical)],
+            sparse_threshold=0,
+        )
+        return make_pipeline(transform, Ridge(alpha=self.alpha))
+
+    def feature_importance(self):
+        ridge = self.estimator_[-1]
+        names = self.estimator_[0].get_feature_names_out()
+        clean = [n.split("__", 1)[1] for n in names]
+        return pd.Series(np.abs(ridge.coef_), index=clean).sort_values(ascending=False)
+
+
+@register
+class RandomForestModel(GlobalFeatureModel):
+    name = "random_forest"
+    label = "Random forest (global)"
+    family = "machine learning"
+    description = "An average of many decision trees over all series."
+    params = (
+        Param("n_estimators", "int", 100, 10, 2000, help="Number of trees."),
+        Param("max_depth", "int", 0, 0, 100, help="Deepest split; 0 means unlimited."),
+        Param("min_samples_leaf", "int", 10, 1, 500, help="Fewest rows in a leaf; larger is smoother."),
+        Param("max_features", "float", 0.3, 0.05, 1.0, help="Share of features tried at each split."),
+    )
+
+    def _estimator(self, columns):
+        return RandomForestRegressor(
+            n_estimators=self.n_estimators,
+            max_depth=self.max_depth or None,
+            min_samples_leaf=self.min_samples_leaf,
+            max_features=self.max_features,
+            n_jobs=-1,
+            random_state=RANDOM_STATE,
+        )
+
+    def feature_importance(self):
+        return pd.Series(self.estimator_.feature_importances_, index=self.builder_.feature_names_).sort_values(
+            ascending=False
+        )
+
+
+@register
+class GradientBoostingModel(GlobalFeatureModel):
+    name = "gradient_boosting"
+    label = "Gradient boosting (global)"
+    family = "machine learning"
+    description = "Histogram gradient-boosted trees (LightGBM-style) over all series."
+    params = (
+        Param("max_iter", "int", 300, 10, 5000, help="Boosting rounds."),
+        Param("learning_rate", "float", 0.05, 0.001, 1.0, help="Step size of each round.", log=True),
+        Param("max_leaf_nodes", "int", 31, 2, 512, help="Leaves per tree."),
+        Param("min_samples_leaf", "int", 20, 1, 1000, help="Fewest rows in a leaf."),
+        Param("l2_regularization", "float", 0.0, 0.0, 100.0, help="L2 penalty on leaf values."),
+        Param("loss", "choice", "squared_error", choices=("squared_error", "absolute_error", "poisson"),
+              help="squared_error for the mean, absolute_error for the median, poisson for counts."),
+    )
+
+    def _estimator(self, columns):
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            loss=self.loss,
+            categorical_features=[c == "category" for c in columns],
+            early_stopping=False,
+            random_state=RANDOM_STATE,
+        )

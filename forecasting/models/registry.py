@@ -1,0 +1,45 @@
+"""The model registry: a plain dict filled by a decorator.
+
+Model modules register themselves on import; the neural module is imported
+only when a neural model is asked for, so TensorFlow never slows start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ..errors import ConfigError
+from .base import Forecaster
+
+MODELS: dict[str, type[Forecaster]] = {}
+
+#: Modules that hold models, imported on first use. ``neural`` only loads TensorFlow inside fit.
+_MODULES = ("baselines", "statistical", "ml", "neural")
+
+
+def register(cls: type[Forecaster]) -> type[Forecaster]:
+    """Class decorator: make a model available by its ``name``."""
+    if cls.name in MODELS and MODELS[cls.name] is not cls:
+        raise ConfigError(f"two models are registered as {cls.name!r}")
+    MODELS[cls.name] = cls
+    return cls
+
+
+def _load_all() -> None:
+    for module in _MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+
+
+def available() -> dict[str, type[Forecaster]]:
+    """Every registered model class by name, in registration order."""
+    _load_all()
+    return dict(MODELS)
+
+
+def get_model(name: str, **params: Any) -> Forecaster:
+    """A new model by registry name; an unknown name lists the valid ones."""
+    models = available()
+    if name not in models:
+        raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(models)}")
+    return models[name](**params)
