@@ -1,7 +1,8 @@
-"""Command line: ``python -m forecasting inspect DATA [mapping flags] [--json]``.
+"""Command line: ``python -m forecasting inspect|models|backtest|forecast ...``.
 
 Bad input prints one line ``error: ...`` on stderr and exits with code 2;
-there is never a traceback.
+there is never a traceback. Scripts and benchmarks rely on the output
+columns and JSON keys documented in the README.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import argparse
 import json
 import sys
 
-from .dataset import Dataset, LoadOptions, load_dataset
-from .errors import ForecastingError
+from .dataset import Dataset, LoadOptions, load_dataset, prepare
+from .errors import ConfigError, ForecastingError
 from .io import DEFAULT_MAX_MB
 from .schema import FREQ_CODES, SHAPES
 
@@ -72,7 +73,35 @@ def build_parser() -> argparse.ArgumentParser:
     add_mapping_flags(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     inspect.set_defaults(handler=run_inspect)
+
+    models = commands.add_parser("models", help="list the forecasting models and their hyperparameters")
+    models.add_argument("--json", action="store_true", help="print JSON instead of text")
+    models.set_defaults(handler=run_models)
+
+    backtest = commands.add_parser("backtest", help="score models on the last K windows of H periods")
+    backtest.add_argument("data", help="sales file: CSV, Excel .xlsx or Parquet")
+    add_mapping_flags(backtest)
+    add_model_flags(backtest)
+    backtest.add_argument("--folds", type=int, default=3, help="scored windows (default 3)")
+    backtest.add_argument("--predictions", help="write every forecast of the scored windows to this CSV")
+    backtest.add_argument("--json", dest="json_out", help="write per-model metrics and seconds to this JSON file")
+    backtest.set_defaults(handler=run_backtest)
+
+    forecast = commands.add_parser("forecast", help="fit on all the history and forecast H periods ahead")
+    forecast.add_argument("data", help="sales file: CSV, Excel .xlsx or Parquet")
+    add_mapping_flags(forecast)
+    add_model_flags(forecast)
+    forecast.add_argument("--future", help="planned drivers (price, promotion ...) for the forecast periods")
+    forecast.add_argument("--out", help="write the forecast to this CSV (default: print it)")
+    forecast.set_defaults(handler=run_forecast)
     return parser
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="model name, several joined by commas, or auto")
+    parser.add_argument("--horizon", type=int, required=True, help="periods to forecast (H)")
+    parser.add_argument("--param", action="append", default=[], metavar="[MODEL.]NAME=VALUE",
+                        help="set a hyperparameter, e.g. gradient_boosting.max_iter=200 (repeat)")
 
 
 def run_inspect(args: argparse.Namespace) -> int:
@@ -82,6 +111,181 @@ def run_inspect(args: argparse.Namespace) -> int:
     else:
         print(format_summary(summary))
     return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from .models import available  # noqa: PLC0415 - the registry imports every model family
+
+    rows = [
+        {"name": name, "label": cls.label, "family": cls.family, "uses_exog": cls.uses_exog, "global": cls.is_global,
+         "requires": list(cls.requires), "native_intervals": cls.native_intervals,
+         "params": {p.name: p.default for p in cls.params}, "description": cls.description}
+        for name, cls in available().items()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        params = ", ".join(f"{k}={v}" for k, v in row["params"].items()) or "-"
+        drivers = "uses price/promotion/drivers" if row["uses_exog"] else "history only"
+        print(f"{row['name']:<18} {row['family']:<17} {drivers:<30} {params}")
+    return 0
+
+
+def build_models(args: argparse.Namespace) -> list:
+    """Models named by ``--model`` with ``--param`` hyperparameters applied."""
+    from .models import available, get_model  # noqa: PLC0415
+
+    names = [n.strip() for n in args.model.split(",") if n.strip()]
+    if not names:
+        raise ConfigError("--model names no model; see 'python -m forecasting models'")
+    overrides: dict[str, dict[str, str]] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--param {item!r} is not NAME=VALUE")
+        model, _, name = key.rpartition(".")
+        overrides.setdefault(model, {})[name] = value
+    registry = available()
+    built = []
+    for name in names:
+        if name not in registry:
+            raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(registry)}")
+        known = {p.name for p in registry[name].params}
+        params = {k: _parse_value(v) for k, v in {**overrides.get("", {}), **overrides.get(name, {})}.items()
+                  if k in known or name in overrides}
+        if name == "auto":
+            params.setdefault("horizon", args.horizon)
+        built.append(get_model(name, **params))
+    return built
+
+
+def _parse_value(text: str):
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _prepared(args: argparse.Namespace):
+    dataset = load_from_args(args)
+    return dataset, prepare(dataset).frame
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    from .backtest import BacktestConfig, backtest  # noqa: PLC0415 - keeps inspect fast
+
+    dataset, frame = _prepared(args)
+    models = build_models(args)
+    result = backtest(models, frame, dataset.freq, BacktestConfig(horizon=args.horizon, folds=args.folds),
+                      progress=_progress_printer())
+    board = result.leaderboard
+    print(format_leaderboard(board, result.seconds))
+    for model, notes in result.notes.items():
+        for note in notes[:5]:
+            print(f"note [{model}]: {note}", file=sys.stderr)
+    if args.predictions:
+        long_predictions(result.predictions, list(result.seconds), dataset).to_csv(args.predictions, index=False)
+    if args.json_out:
+        report = {
+            "horizon": args.horizon, "folds": args.folds, "freq": dataset.freq,
+            "n_series": int(frame["unique_id"].nunique()),
+            "models": {row["model"]: {**{k: _json_number(v) for k, v in row.items() if k != "model"},
+                                      "seconds": round(result.seconds[row["model"]], 3)}
+                       for row in board.to_dict("records")},
+            "notes": result.notes,
+        }
+        with open(args.json_out, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
+    return 0
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    from .convert import future_drivers  # noqa: PLC0415
+    from .forecast import make_forecast  # noqa: PLC0415
+    from .io import read_table  # noqa: PLC0415
+
+    dataset, frame = _prepared(args)
+    models = build_models(args)
+    if len(models) != 1:
+        raise ConfigError("forecast takes one model (or auto); use backtest to compare several")
+    future = None
+    if args.future:
+        future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
+                                date_format=args.date_format)
+    result = make_forecast(models[0], frame, dataset.freq, args.horizon, future=future, progress=_progress_printer())
+    for note in result.notes[:10]:
+        print(f"note: {note}", file=sys.stderr)
+    table = with_id_columns(result.forecast, dataset)
+    if args.out:
+        table.to_csv(args.out, index=False)
+    else:
+        print(table.to_csv(index=False), end="")
+    return 0
+
+
+def long_predictions(predictions, models: list[str], dataset: Dataset):
+    """One row per series, window, period and model: the ``--predictions`` CSV."""
+    import pandas as pd  # noqa: PLC0415
+
+    pieces = []
+    for model in models:
+        columns = {model: "yhat"}
+        for level in (80, 95):
+            for side in ("lo", "hi"):
+                columns[f"{model}-{side}-{level}"] = f"yhat_{side}_{level}"
+        present = {k: v for k, v in columns.items() if k in predictions.columns}
+        piece = predictions[["unique_id", "ds", "cutoff", "y", *present]].rename(columns=present)
+        pieces.append(piece.assign(model=model))
+    table = pd.concat(pieces, ignore_index=True)
+    order = ["unique_id", "ds", "cutoff", "y", "model", "yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"]
+    return with_id_columns(table[[c for c in order if c in table.columns]], dataset)
+
+
+def with_id_columns(table, dataset: Dataset):
+    """Add the original id columns (split back out of ``unique_id``)."""
+    from .convert import ID_SEPARATOR  # noqa: PLC0415
+
+    ids = list(dataset.mapping.ids)
+    if not ids or ids == ["unique_id"]:
+        return table
+    parts = table["unique_id"].str.split(ID_SEPARATOR, n=len(ids) - 1, expand=True, regex=False)
+    return table.assign(**{column: parts[i] for i, column in enumerate(ids) if column not in table.columns})
+
+
+def format_leaderboard(board, seconds: dict[str, float]) -> str:
+    lines = [f"{'model':<20}{'MASE':>8}{'WAPE':>8}{'bias':>8}{'cov80':>7}{'cov95':>7}{'vs s.naive':>12}{'seconds':>9}"]
+    for row in board.to_dict("records"):
+        lines.append(
+            f"{row['model']:<20}{row['mase']:>8.3f}{row['wape']:>8.3f}{row['bias']:>+8.3f}"
+            f"{row.get('coverage_80', float('nan')):>7.2f}{row.get('coverage_95', float('nan')):>7.2f}"
+            f"{row.get('mase_gain_vs_seasonal_naive', float('nan')):>+12.1%}{seconds.get(row['model'], 0):>9.1f}"
+        )
+    return "\n".join(lines)
+
+
+def _json_number(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return None if number != number else round(number, 6)
+
+
+def _progress_printer():
+    """Progress on stderr when a person is watching (a terminal), silent in pipes and CI."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(share: float, message: str) -> None:
+        print(f"\r[{share:4.0%}] {message[:70]:<70}", end="" if share < 1 else "\n", file=sys.stderr, flush=True)
+
+    return report
 
 
 def format_summary(summary: dict) -> str:

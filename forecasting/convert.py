@@ -97,6 +97,28 @@ def to_long(
     return Conversion(frame, shape, native, resampled.freq, tuple(issues), future, duplicates)
 
 
+def future_drivers(raw: pd.DataFrame, mapping: ColumnMapping, *, date_format: str | None = None) -> pd.DataFrame:
+    """Planned drivers for the forecast periods from a file shaped like the sales file.
+
+    The file needs the date and id columns and any of price, promotion and
+    drivers; a target column is not needed (and is ignored).
+    """
+    if raw.empty:
+        raise DataValidationError("the future file has a header but no rows; add one row per series and period")
+    needed = [mapping.date, *mapping.ids]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise MappingError(f"the future file has no column {missing[0]!r}; it needs the same date and id columns as "
+                           "the sales file", column=missing[0])
+    optional = {"price": mapping.price, "promo": mapping.promo, "category": mapping.category}
+    present = ColumnMapping(date=mapping.date, target=mapping.target, ids=mapping.ids,
+                            **{k: v for k, v in optional.items() if v in raw.columns},
+                            drivers=tuple(d for d in mapping.drivers if d in raw.columns))
+    issues: list[Issue] = []
+    frame = _standardise(raw, present, date_format, issues).drop(columns=[Y])
+    return frame.reset_index(drop=True)
+
+
 def _exact_duplicates(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.Index:
     """Row numbers of rows identical to an earlier row, ignoring columns that only number the rows."""
     ignore = [c for c in row_number_columns(raw) if c not in mapping.columns()]
@@ -123,7 +145,7 @@ def _standardise(raw: pd.DataFrame, mapping: ColumnMapping, date_format: str | N
     out = pd.DataFrame(index=raw.index)
     out[UID] = _series_ids(raw, mapping, issues)
     out[DS] = dates.values[keep]
-    out[Y] = _target(raw[mapping.target], mapping.target)
+    out[Y] = _target(raw[mapping.target], mapping.target) if mapping.target in raw.columns else np.nan
     if mapping.price:
         out[PRICE] = _price(raw[mapping.price], mapping.price, issues)
     if mapping.promo:

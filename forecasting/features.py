@@ -145,10 +145,21 @@ class FeatureBuilder:
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         """Feature frame aligned with ``df`` (sorted by ``unique_id, ds``; future rows have NaN ``y``)."""
-        parts = [self._demand(df), self._calendar(df[DS]), self._events(df[DS]), self._holidays(df[DS]),
-                 self._price_promo(df), self._static(df)]
-        features = pd.concat([p for p in parts if p is not None and len(p.columns)], axis=1)
-        return features.set_axis(df.index)
+        return self.combine(self.demand(df), self.exogenous(df))
+
+    def demand(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The features built from past demand: the only ones that change while forecasting recursively."""
+        return self._demand(df)
+
+    def exogenous(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Calendar, events, holidays, price, promotion and static features: known in advance."""
+        parts = [self._calendar(df[DS]), self._events(df[DS]), self._holidays(df[DS]), self._price_promo(df),
+                 self._static(df)]
+        return pd.concat([p for p in parts if p is not None and len(p.columns)], axis=1).set_axis(df.index)
+
+    @staticmethod
+    def combine(demand: pd.DataFrame, exogenous: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([demand, exogenous], axis=1)
 
     # -- feature groups -------------------------------------------------------
 
@@ -164,7 +175,8 @@ class FeatureBuilder:
             for stat in cfg.rolling_stats:
                 out[f"roll_{stat}_{window}"] = getattr(rolling, stat)().reset_index(level=0, drop=True)
         for alpha in cfg.ewm_alphas:
-            out[f"ewm_{alpha:g}"] = past_groups.transform(lambda s, a=alpha: s.ewm(alpha=a, adjust=False).mean())
+            smoothed = past_groups.ewm(alpha=alpha, adjust=False).mean().reset_index(level=0, drop=True)
+            out[f"ewm_{alpha:g}"] = smoothed.reindex(df.index)
         for d in cfg.diffs:
             out[f"diff_{d}"] = past - past_groups.shift(d)
         return pd.DataFrame(out, index=df.index)
@@ -337,10 +349,11 @@ def recursive_forecast(
     is_future = work[Y].isna().to_numpy()
     step = work[is_future].groupby(UID, sort=False).cumcount().to_numpy()
     future_index = np.flatnonzero(is_future)
+    known = builder.exogenous(work)  # does not depend on demand: built once
     out = np.empty(len(future_index))
     for h in range(horizon):
         at = future_index[step == h]
-        features = builder.transform(work).iloc[at]
+        features = builder.combine(builder.demand(work).iloc[at], known.iloc[at])
         values = np.clip(builder.inverse(predict(features)), 0, None)
         work.loc[at, Y] = values
         out[step == h] = values

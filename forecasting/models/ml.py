@@ -15,6 +15,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from ..features import FeatureBuilder, FeatureConfig, future_frame, recursive_forecast
 from ..schema import UID, Y
@@ -22,6 +23,7 @@ from .base import Forecaster, Param
 from .registry import register
 
 RANDOM_STATE = 0
+SMALL_BATCH = 2_000
 
 
 class GlobalFeatureModel(Forecaster):
@@ -50,16 +52,25 @@ class GlobalFeatureModel(Forecaster):
         X = self.builder_.transform(df)
         y = self.builder_.target(df[Y])
         usable = X["lag_1"].notna().to_numpy()  # each series' first period has no past at all
-        self.estimator_ = self._estimator(X.columns)
-        self.estimator_.fit(X[usable], y[usable])
-        self.history_ = df.groupby(UID, sort=False).tail(self.features.memory(self.freq_)).reset_index(drop=True)
+        # A lag longer than the history is empty: drop it rather than feed a column of nothing.
+        self.columns_ = [c for c in X.columns if X.loc[usable, c].notna().any()]
+        self.estimator_ = self._estimator(pd.Index(self.columns_))
+        self.estimator_.fit(X.loc[usable, self.columns_], y[usable])
+        self.tail_ = df.groupby(UID, sort=False).tail(self.features.memory(self.freq_)).reset_index(drop=True)
         self.warnings_: list[str] = []
 
     def _predict(self, horizon, grid, future, levels):
-        rows, notes = future_frame(self.history_, grid, future)
+        rows, notes = future_frame(self.tail_, grid, future)
         self.warnings_ = notes
-        values = recursive_forecast(self.builder_, self.estimator_.predict, self.history_, rows, horizon)
+        values = recursive_forecast(self.builder_, self.predict_features, self.tail_, rows, horizon)
         return grid.assign(**{self.name: values})
+
+    def predict_features(self, features: pd.DataFrame) -> np.ndarray:
+        if len(features) < SMALL_BATCH:
+            # One recursive step predicts a handful of rows: thread start-up would cost more than the work.
+            with threadpool_limits(limits=1):
+                return self.estimator_.predict(features[self.columns_])
+        return self.estimator_.predict(features[self.columns_])
 
     def _estimator(self, columns: pd.Index):
         raise NotImplementedError
@@ -119,7 +130,7 @@ class RandomForestModel(GlobalFeatureModel):
         )
 
     def feature_importance(self):
-        return pd.Series(self.estimator_.feature_importances_, index=self.builder_.feature_names_).sort_values(
+        return pd.Series(self.estimator_.feature_importances_, index=self.columns_).sort_values(
             ascending=False
         )
 

@@ -15,7 +15,7 @@ from .base import Forecaster
 MODELS: dict[str, type[Forecaster]] = {}
 
 #: Modules that hold models, imported on first use. ``neural`` only loads TensorFlow inside fit.
-_MODULES = ("baselines", "statistical", "ml", "neural")
+_MODULES = ("baselines", "statistical", "ml", "neural", "auto")
 
 
 def register(cls: type[Forecaster]) -> type[Forecaster]:
@@ -32,9 +32,11 @@ def _load_all() -> None:
 
 
 def available() -> dict[str, type[Forecaster]]:
-    """Every registered model class by name, in registration order."""
+    """Every registered model class by name: baselines first, then statistical, ML, neural, auto."""
     _load_all()
-    return dict(MODELS)
+    rank = {f"{__package__}.{module}": i for i, module in enumerate(_MODULES)}
+    names = sorted(MODELS, key=lambda n: rank.get(MODELS[n].__module__, len(rank)))  # stable: keeps file order
+    return {name: MODELS[name] for name in names}
 
 
 def get_model(name: str, **params: Any) -> Forecaster:

@@ -1,0 +1,117 @@
+"""Forecast the future with any model: fit on all the history, predict, add conformal intervals.
+
+The intervals come from the model's own errors in the last few windows of the
+history (a small backtest), per horizon step, as in the backtest itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .backtest import Progress, predict_windows, usable_windows, window_cutoffs
+from .errors import DataValidationError
+from .intervals import apply_intervals, residual_quantiles, scaled_residuals
+from .metrics import CUTOFF, seasonal_scale, training_scales
+from .models.auto import AutoForecaster
+from .models.base import Forecaster, future_dates
+from .schema import DS, SEASON_LENGTH, UID, Y, freq_family
+
+OUTPUT_COLUMNS = ["unique_id", "ds", "model", "yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"]
+
+
+@dataclass
+class ForecastResult:
+    """The forecast table, the fitted model and what happened on the way."""
+
+    forecast: pd.DataFrame  # unique_id, ds, model, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95, yhat_hi_95
+    model: Forecaster
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def make_forecast(
+    model: Forecaster,
+    df: pd.DataFrame,
+    freq: str,
+    horizon: int,
+    *,
+    future: pd.DataFrame | None = None,
+    levels: tuple[int, ...] = (80, 95),
+    calibration_windows: int = 2,
+    progress: Progress | None = None,
+) -> ForecastResult:
+    """Fit ``model`` on ``df`` and forecast ``horizon`` periods with conformal intervals.
+
+    Parameters
+    ----------
+    future
+        Planned drivers (price, promotion ...) for the forecast periods.
+    calibration_windows
+        Backtest windows at the end of the history whose errors size the intervals.
+    """
+    started = time.perf_counter()
+    season = SEASON_LENGTH[freq_family(freq)]
+    future_notes = check_future(future, df, freq, horizon)
+    quantiles = _calibrate(model, df, freq, horizon, levels, calibration_windows, progress)
+    fitted = model.clone().fit(df, freq=freq)
+    if progress:
+        progress(0.95, f"{model.name}: forecasting {horizon} periods")
+    point = fitted.predict(horizon, future=future, levels=levels)
+    scale = df.groupby(UID, sort=True)[Y].apply(lambda s: seasonal_scale(s.to_numpy(dtype="float64"), season))
+    table = apply_intervals(point[[UID, DS, model.name]], model.name, quantiles, scale, levels) if quantiles is not None \
+        else point[[UID, DS, model.name]]
+    notes = future_notes + [f"{uid}: {why}" for uid, why in getattr(fitted, "fallbacks_", {}).items()]
+    notes += getattr(fitted, "warnings_", [])
+    if quantiles is None:
+        notes.append("the history is too short for a backtest window, so the forecast has no intervals")
+    if progress:
+        progress(1.0, "done")
+    return ForecastResult(tidy(table, model.name, levels), fitted, time.perf_counter() - started, notes)
+
+
+def check_future(future: pd.DataFrame | None, df: pd.DataFrame, freq: str, horizon: int) -> list[str]:
+    """Planned drivers must match the series and periods being forecast; say what does not."""
+    if future is None:
+        return []
+    last = df.groupby(UID, sort=True)[DS].max()
+    grid = future_dates(last, horizon, freq)
+    keys = future[[UID, DS]].merge(grid, on=[UID, DS], how="left", indicator=True)
+    matched = int((keys["_merge"] == "both").sum())
+    if matched == 0:
+        example = future.iloc[0]
+        raise DataValidationError(
+            f"the planned drivers match no series and forecast period (e.g. {example[UID]!r} on "
+            f"{pd.Timestamp(example[DS]):%Y-%m-%d}); the forecast covers {grid[DS].min():%Y-%m-%d} to "
+            f"{grid[DS].max():%Y-%m-%d} for ids like {last.index[0]!r}: check the id and date columns"
+        )
+    unmatched = len(future) - matched
+    return [f"{unmatched} planned row(s) are outside the forecast and were ignored"] if unmatched else []
+
+
+def _calibrate(model, df, freq, horizon, levels, windows, progress) -> pd.DataFrame | None:
+    """Residual quantiles per step from the model's errors in the last ``windows`` windows."""
+    extra = model.selection_windows if isinstance(model, AutoForecaster) else 0
+    available = usable_windows(df, freq, horizon, windows + extra)
+    if available == 0:
+        return None
+    cutoffs = window_cutoffs(df, freq, horizon, available)
+    scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(freq)])
+    predictions, _, _ = predict_windows([model], df, freq, horizon, cutoffs, scales,
+                                        progress=(lambda s, m: progress(0.9 * s, m)) if progress else None)
+    recent = predictions[predictions[CUTOFF].isin(cutoffs[-min(windows, available):])]
+    residuals = scaled_residuals(recent, model.name, scales)
+    return residual_quantiles(residuals, horizon, levels)
+
+
+def tidy(table: pd.DataFrame, model: str, levels: tuple[int, ...]) -> pd.DataFrame:
+    """Rename ``<model>``, ``<model>-lo-80`` ... to ``yhat``, ``yhat_lo_80`` ... and add a ``model`` column."""
+    renames = {model: "yhat"}
+    for level in levels:
+        for side in ("lo", "hi"):
+            renames[f"{model}-{side}-{level}"] = f"yhat_{side}_{level}"
+    out = table.rename(columns=renames).assign(model=model)
+    columns = [c for c in OUTPUT_COLUMNS if c in out.columns]
+    return out[columns + [c for c in out.columns if c not in columns]].sort_values([UID, DS]).reset_index(drop=True)
