@@ -1,0 +1,82 @@
+"""Widgets shared by the pages: widgets that keep their value across pages, and the sidebar summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from ui import state
+
+
+def _store(key: str) -> dict:
+    """The plain dict that keeps the last values of one page's widgets (``data_kept``, ``explore_kept`` ...)."""
+    return st.session_state.setdefault(f"{key.split('_', 1)[0]}_kept", {})
+
+
+_INVALID = object()
+
+
+def _valid(value: Any, options: Sequence | None, multi: bool) -> Any:
+    if options is None:
+        return value
+    if multi:
+        return [v for v in (value or []) if v in options]
+    return value if value in options else _INVALID
+
+
+def kept(widget: Callable, key: str, default: Any, *, options: Sequence | None = None, **kwargs) -> Any:
+    """Draw ``widget(key=key, ...)`` so that it keeps its value when the user comes back from another page.
+
+    Streamlit forgets a widget's value in a run that does not draw it (another
+    page was shown). The last value is kept in ``<page>_kept`` and handed back
+    through session state before the widget is drawn. A value that is no longer
+    among ``options`` (another file, another level) falls back to ``default``.
+
+    Parameters
+    ----------
+    widget
+        A Streamlit widget function, e.g. ``st.selectbox``; ``label`` and the rest go in ``kwargs``.
+    key
+        Session-state key with the page prefix, e.g. ``"data_clean_outliers"``.
+    default
+        The value when nothing was chosen yet.
+    options
+        For select-like widgets: the choices (passed on to the widget).
+    """
+    store = _store(key)
+    multi = widget is st.multiselect
+    current = st.session_state[key] if key in st.session_state else store.get(key, default)
+    checked = _valid(current, options, multi)
+    if checked is _INVALID:
+        checked = default
+    if key not in st.session_state or checked != current:
+        st.session_state[key] = checked
+    if options is not None:
+        kwargs["options"] = options
+    value = widget(key=key, **kwargs)
+    store[key] = value
+    return value
+
+
+def sidebar_summary() -> None:
+    """The sidebar panel: the loaded data (file, series, rows, dates, frequency) and the trained models."""
+    data = state.loaded()
+    with st.sidebar:
+        st.subheader("Data in use")
+        if data is None:
+            st.caption("Nothing loaded yet.")
+            st.page_link(state.DATA_PAGE, label="Load data", icon=":material/upload_file:")
+        else:
+            facts = data.facts()
+            st.markdown(f"**{facts['file']}**")
+            st.caption(f"{facts['series']:,} series · {facts['rows']:,} rows")
+            st.caption(f"{facts['start']:%Y-%m-%d} to {facts['end']:%Y-%m-%d}")
+            st.caption(f"Frequency: {facts['freq_name']}")
+        st.subheader("Trained models")
+        models = state.trained_models()
+        if models:
+            st.markdown("\n".join(f"- {name}" for name in models))
+        else:
+            st.caption("None yet: models trained on the Train page appear here.")
