@@ -33,6 +33,9 @@ def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) ->
     """Write ``model`` (already fitted on ``training``) to ``folder``."""
     if not getattr(model, "fitted_", False):
         raise ConfigError(f"{model.name} is not fitted; fit it before saving")
+    if not model.deterministic:
+        raise ConfigError(f"{model.label} cannot be saved: it searches within a time budget, so a refit may choose "
+                          "differently; save its forecast instead, or use a model such as ets or auto")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = {

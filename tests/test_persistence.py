@@ -55,3 +55,11 @@ def test_only_registered_models_can_be_loaded(tiny_panel, tmp_path):
     (folder / "model.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match=r"unknown model 'os\.system'"):
         load_model(folder)
+
+
+def test_models_that_search_within_a_time_budget_are_not_saved(tiny_panel, tmp_path):
+    from forecasting.errors import ConfigError
+
+    model = get_model("sarimax", time_budget=0.2).fit(tiny_panel)
+    with pytest.raises(ConfigError, match=r"cannot be saved: it searches within a time budget"):
+        save_model(model, tiny_panel, tmp_path / "m")

@@ -84,6 +84,7 @@ class Forecaster:
     is_global: ClassVar[bool] = False
     requires: ClassVar[tuple[str, ...]] = ()
     native_intervals: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True  # refitting on the same data gives the same forecast
     params: ClassVar[tuple[Param, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
