@@ -338,7 +338,8 @@ def _check_conflicting_rows(lines: pd.DataFrame, raw: pd.DataFrame, mapping: Col
     same = conflicts[(conflicts[UID] == first[UID]) & (conflicts[DS] == first[DS])]
     rows = " and ".join(str(r) for r in same.index[:2])
     differing = _differing_column(raw.loc[same.index[:2]], mapping)
-    hint = (f"they differ in {differing!r}: add it as an id column (--id)" if differing
+    hint = (f"they differ in {differing!r}: add it as an id column (--id), or choose the order-lines shape to add "
+            "them up (--shape order_lines)" if differing
             else "choose the order-lines shape to add them up (--shape order_lines)")
     raise DataValidationError(
         f"{len(conflicts)} rows repeat a (series, date) pair with different values, e.g. {first[UID]} on "
