@@ -183,6 +183,7 @@ class LocalModel(Forecaster):
 
     parallel: ClassVar[bool] = False
     min_series_for_parallel: ClassVar[int] = 16
+    min_observations_for_parallel: ClassVar[int] = 0
 
     def _fit(self, df: pd.DataFrame) -> None:
         exog_columns = self._exog_columns(df)
@@ -199,10 +200,19 @@ class LocalModel(Forecaster):
         self.fallbacks_ = {uid: reason for uid, _, reason in results if reason}
 
     def _map(self, jobs):
-        if self.parallel and len(jobs) >= self.min_series_for_parallel:
+        observations = sum(len(y) for _, y, _ in jobs)
+        if (self.parallel and len(jobs) >= self.min_series_for_parallel
+                and observations >= self.min_observations_for_parallel):
             from joblib import Parallel, delayed  # noqa: PLC0415 - only when parallel work is asked for
 
-            return Parallel(n_jobs=-1, prefer="processes")(delayed(self._fit_one)(*job) for job in jobs)
+            # ``self._fit_one`` would pickle ``self`` with every series' history into each batch:
+            # workers get an unfitted copy that knows only the frequency.
+            worker = self.clone()
+            worker.freq_, worker.season_length_ = self.freq_, self.season_length_
+            return Parallel(n_jobs=-1, prefer="processes")(delayed(worker._fit_one)(*job) for job in jobs)
+        return self._fit_serially(jobs)
+
+    def _fit_serially(self, jobs):
         return [self._fit_one(*job) for job in jobs]
 
     def _fit_one(self, uid, y, exog):

@@ -88,8 +88,7 @@ class _StatsmodelsModel(LocalModel):
     BLAS runs single-threaded while fitting and forecasting: scipy's L-BFGS-B
     and the Kalman filter make thousands of BLAS calls on vectors of a few
     elements, and OpenBLAS threads only add synchronisation to them (10x
-    slower on a busy two-core machine). Parallel workers get a light copy of
-    the model instead of one that carries every series' history.
+    slower on a busy two-core machine).
     """
 
     family = "statistical"
@@ -97,18 +96,9 @@ class _StatsmodelsModel(LocalModel):
     #: Worker start-up (about 2 s: each imports statsmodels) pays off only on this much history.
     min_observations_for_parallel: ClassVar[int] = 15_000
 
-    def _map(self, jobs):
-        enough = sum(len(y) for _, y, _ in jobs) >= self.min_observations_for_parallel
-        if not (self.parallel and enough and len(jobs) >= self.min_series_for_parallel):
-            with threadpool_limits(1, user_api="blas"):
-                return [self._fit_one(*job) for job in jobs]
-        from joblib import Parallel, delayed  # noqa: PLC0415 - only when parallel work is asked for
-
-        # ``self._fit_one`` would pickle ``self`` with every series' history into each batch;
-        # joblib's workers already run BLAS with one thread each.
-        worker = self.clone()
-        worker.freq_, worker.season_length_ = self.freq_, self.season_length_
-        return Parallel(n_jobs=-1, prefer="processes")(delayed(worker._fit_one)(*job) for job in jobs)
+    def _fit_serially(self, jobs):
+        with threadpool_limits(1, user_api="blas"):  # joblib's workers already run BLAS with one thread each
+            return super()._fit_serially(jobs)
 
     def _predict(self, horizon, grid, future, levels):
         with threadpool_limits(1, user_api="blas"):
