@@ -30,6 +30,12 @@ page = st.navigation(
             st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
             st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
         ],
+        "Decisions": [
+            st.Page("pages/inventory.py", title="Inventory", icon=":material/inventory_2:"),
+            st.Page("pages/pricing.py", title="Pricing", icon=":material/sell:"),
+            st.Page("pages/promotions.py", title="Promotions", icon=":material/campaign:"),
+            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
+        ],
     }
 )
 if page is not data_page:  # the Data page loads the sample itself, after drawing its title

@@ -53,23 +53,39 @@ def make_forecast(
         Backtest windows at the end of the history whose errors size the intervals.
     """
     started = time.perf_counter()
-    season = SEASON_LENGTH[freq_family(freq)]
     future_notes = check_future(future, df, freq, horizon)
     quantiles = _calibrate(model, df, freq, horizon, levels, calibration_windows, progress)
     fitted = model.clone().fit(df, freq=freq)
     if progress:
         progress(0.95, f"{model.name}: forecasting {horizon} periods")
+    table, notes = forecast_fitted(fitted, df, freq, horizon, quantiles, future=future, levels=levels)
+    if progress:
+        progress(1.0, "done")
+    return ForecastResult(table, fitted, time.perf_counter() - started, future_notes + notes)
+
+
+def forecast_fitted(
+    fitted: Forecaster,
+    df: pd.DataFrame,
+    freq: str,
+    horizon: int,
+    quantiles: pd.DataFrame | None,
+    *,
+    future: pd.DataFrame | None = None,
+    levels: tuple[int, ...] = (80, 95),
+) -> tuple[pd.DataFrame, list[str]]:
+    """The tidy forecast of a model fitted on ``df``, with intervals from ``quantiles`` (see :func:`window_quantiles`)."""
+    season = SEASON_LENGTH[freq_family(freq)]
     point = fitted.predict(horizon, future=future, levels=levels)
     scale = df.groupby(UID, sort=True)[Y].apply(lambda s: seasonal_scale(s.to_numpy(dtype="float64"), season))
-    table = apply_intervals(point[[UID, DS, model.name]], model.name, quantiles, scale, levels) if quantiles is not None \
-        else point[[UID, DS, model.name]]
-    notes = future_notes + [f"{uid}: {why}" for uid, why in getattr(fitted, "fallbacks_", {}).items()]
+    name = fitted.name
+    table = apply_intervals(point[[UID, DS, name]], name, quantiles, scale, levels) if quantiles is not None \
+        else point[[UID, DS, name]]
+    notes = [f"{uid}: {why}" for uid, why in getattr(fitted, "fallbacks_", {}).items()]
     notes += getattr(fitted, "warnings_", [])
     if quantiles is None:
         notes.append("the history is too short for a backtest window, so the forecast has no intervals")
-    if progress:
-        progress(1.0, "done")
-    return ForecastResult(tidy(table, model.name, levels), fitted, time.perf_counter() - started, notes)
+    return tidy(table, name, levels), notes
 
 
 def check_future(future: pd.DataFrame | None, df: pd.DataFrame, freq: str, horizon: int) -> list[str]:
@@ -101,8 +117,16 @@ def _calibrate(model, df, freq, horizon, levels, windows, progress) -> pd.DataFr
     scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(freq)])
     predictions, _, _ = predict_windows([model], df, freq, horizon, cutoffs, scales,
                                         progress=(lambda s, m: progress(0.9 * s, m)) if progress else None)
-    recent = predictions[predictions[CUTOFF].isin(cutoffs[-min(windows, available):])]
-    residuals = scaled_residuals(recent, model.name, scales)
+    return window_quantiles(predictions, model.name, df, freq, horizon, levels, windows)
+
+
+def window_quantiles(predictions: pd.DataFrame, model: str, df: pd.DataFrame, freq: str, horizon: int,
+                     levels: tuple[int, ...], windows: int) -> pd.DataFrame:
+    """Residual quantiles per step from ``model``'s errors in the last ``windows`` windows of ``predictions``."""
+    cutoffs = sorted(pd.Timestamp(c) for c in predictions[CUTOFF].unique())
+    recent = cutoffs[-min(windows, len(cutoffs)):]
+    scales = training_scales(df, recent, SEASON_LENGTH[freq_family(freq)])
+    residuals = scaled_residuals(predictions[predictions[CUTOFF].isin(recent)], model, scales)
     return residual_quantiles(residuals, horizon, levels)
 
 

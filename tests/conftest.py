@@ -2,11 +2,59 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from forecasting.synthetic import SyntheticConfig, generate
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+
+
+@pytest.fixture(autouse=True)
+def run_app_py_on_every_rerun(monkeypatch):
+    """Make AppTest rerun ``app.py`` (and so the sidebar) like the server does.
+
+    Before each run AppTest resets ``PagesManager.uses_pages_directory`` and,
+    because the app keeps its ``st.navigation`` pages in a folder named
+    ``pages/``, recomputes it as True; every rerun after the first then runs
+    the page file alone (Streamlit's legacy multipage mode), skipping app.py.
+    The server sets the flag to False for good once app.py calls
+    ``st.navigation``; this sets it so for every AppTest run. Only tests that
+    imported AppTest pay for it.
+    """
+    if "streamlit.testing.v1" not in sys.modules:
+        return
+    from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="session")
+def sample_frame():
+    """The bundled sample, loaded and cleaned with the defaults (as the app does on first start): (frame, freq)."""
+    from forecasting.dataset import load_dataset, prepare  # noqa: PLC0415
+
+    dataset = load_dataset(SAMPLE / "sales.csv")
+    return prepare(dataset).frame, dataset.freq
+
+
+@pytest.fixture(scope="session")
+def sample_run(sample_frame):
+    """Ridge trained on the sample (horizon 28, 2 folds): a run the page tests put into the session."""
+    from forecasting.training import TrainingSpec, train  # noqa: PLC0415
+
+    frame, freq = sample_frame
+    return train(TrainingSpec("ridge", horizon=28, folds=2), frame, freq)
 
 
 def synthetic_long(n_skus: int = 8, start: str = "2024-01-01", end: str = "2025-06-30", seed: int = 3) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).parent.parent
@@ -21,26 +20,6 @@ APP = str(ROOT / "app.py")
 BAD_CSV = b"date,units\n2024-01-01,twelve\n2024-01-02,3\n2024-01-03,4\n"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAD_MESSAGE = "target column 'units' has text where numbers are expected: 'twelve' (row 2)"
-
-
-@pytest.fixture(autouse=True)
-def run_app_py_on_every_rerun(monkeypatch):
-    """Make AppTest rerun ``app.py`` (and so the sidebar) like the server does.
-
-    Before each run AppTest resets ``PagesManager.uses_pages_directory`` and,
-    because the app keeps its ``st.navigation`` pages in a folder named
-    ``pages/``, recomputes it as True; every rerun after the first then runs
-    the page file alone (Streamlit's legacy multipage mode), skipping app.py.
-    The server sets the flag to False for good once app.py calls
-    ``st.navigation``; this sets it so for every AppTest run.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def start(**state) -> AppTest:
@@ -95,9 +74,12 @@ def test_the_app_starts_on_the_sample_and_the_sidebar_shows_it():
     assert len(at.get("plotly_chart")) == 1  # the before/after chart
 
 
-def test_the_sidebar_lists_trained_models():
-    at = start(train_models={"seasonal_naive": object(), "ets": object()})
-    assert "seasonal_naive" in sidebar_text(at) and "ets" in sidebar_text(at)
+def test_the_sidebar_lists_trained_models(sample_run):
+    at = start()
+    key = at.session_state["data_loaded"].key
+    at.session_state["train_models"] = {key: {"ridge": sample_run}}
+    at.run()
+    assert "ridge" in sidebar_text(at)
 
 
 def test_weekly_frequency_changes_the_page_and_the_sidebar():

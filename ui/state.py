@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from forecasting.cleaning import CleaningResult
     from forecasting.dataset import Dataset
+    from forecasting.training import TrainedRun
     from ui.data_access import Loaded
 
 DATA_PAGE = "pages/data.py"
@@ -39,10 +40,14 @@ EXPLORE_LEVEL = "explore_level"  #: widget: total, category or sku
 EXPLORE_SERIES = "explore_series"  #: widget key prefix: the chosen series per level
 EXPLORE_KEPT = "explore_kept"
 
-# Forecasting pages (filled in by their pages later) ---------------------------
-TRAIN_MODELS = "train_models"  #: model name -> fitted model (or anything describing it)
-FORECAST_RESULT = "forecast_result"
-REVIEW_SELECTION = "review_selection"
+# Forecasting pages -------------------------------------------------------------
+TRAIN_PAGE = "pages/train.py"
+TRAIN_MODELS = "train_models"  #: Loaded.key -> {model name -> forecasting.training.TrainedRun}
+TRAIN_CHOSEN = "train_chosen"  #: the model name the Forecast, Review and decision pages use
+TRAIN_KEPT = "train_kept"
+FORECAST_KEPT = "forecast_kept"
+REVIEW_ADJUSTMENTS = "review_adjustments"  #: Loaded.key -> adjustments table (forecasting.adjustments)
+REVIEW_KEPT = "review_kept"
 
 
 def init_state() -> None:
@@ -58,8 +63,11 @@ def init_state() -> None:
         DATA_KEPT: {},
         EXPLORE_KEPT: {},
         TRAIN_MODELS: {},
-        FORECAST_RESULT: None,
-        REVIEW_SELECTION: None,
+        TRAIN_CHOSEN: None,
+        TRAIN_KEPT: {},
+        FORECAST_KEPT: {},
+        REVIEW_ADJUSTMENTS: {},
+        REVIEW_KEPT: {},
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
@@ -88,9 +96,61 @@ def cleaned_frame() -> pd.DataFrame | None:
     return result.frame if result is not None else None
 
 
-def trained_models() -> dict:
-    """Model name -> fitted model, as the Train page stores them (empty until then)."""
-    return st.session_state.get(TRAIN_MODELS) or {}
+def trained_models() -> dict[str, TrainedRun]:
+    """Model name -> trained run on the data now loaded (runs on other data are kept for when it comes back)."""
+    data = loaded()
+    if data is None:
+        return {}
+    return st.session_state.setdefault(TRAIN_MODELS, {}).setdefault(data.key, {})
+
+
+def chosen_run() -> TrainedRun | None:
+    """The run the Forecast, Review and decision pages use: the user's choice, else the best by MASE."""
+    runs = trained_models()
+    if not runs:
+        return None
+    chosen = st.session_state.get(TRAIN_CHOSEN)
+    if chosen in runs:
+        return runs[chosen]
+    return min(runs.values(), key=lambda run: run.score["mase"] if run.score["mase"] == run.score["mase"] else 1e9)
+
+
+def adjustments() -> pd.DataFrame | None:
+    """The manual forecast adjustments made on the Review page for the data now loaded, or ``None``."""
+    data = loaded()
+    if data is None:
+        return None
+    return st.session_state.setdefault(REVIEW_ADJUSTMENTS, {}).get(data.key)
+
+
+def set_adjustments(table: pd.DataFrame | None) -> None:
+    data = loaded()
+    if data is not None:
+        st.session_state.setdefault(REVIEW_ADJUSTMENTS, {})[data.key] = table
+
+
+def planning_forecast() -> pd.DataFrame | None:
+    """The chosen run's forecast with the Review page's adjustments applied: what downloads and decisions use.
+
+    ``yhat`` (and the bands) carry the adjustments; ``yhat_model`` keeps the model's own value.
+    """
+    from forecasting.adjustments import apply_adjustments  # noqa: PLC0415 - only pages with a run need it
+
+    run = chosen_run()
+    if run is None:
+        return None
+    return apply_adjustments(run.forecast, adjustments())
+
+
+def require_run(page_name: str) -> TrainedRun | None:
+    """The chosen run; or, when data or a model is missing, say what to do first (with a link) and return None."""
+    if not require_data(page_name):
+        return None
+    run = chosen_run()
+    if run is None:
+        st.info(f"Train a model first: the {page_name} page works on a trained model's forecasts.")
+        st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
+    return run
 
 
 def require_data(page_name: str) -> bool:

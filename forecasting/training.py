@@ -1,0 +1,109 @@
+"""One training run, as the dashboard and the ``recommend`` command need it.
+
+A run backtests the chosen model on the last K windows (seasonal naive
+alongside, so the leaderboard shows what the model adds), then fits it on the
+whole history and forecasts the future. The future's intervals come from the
+model's errors in the last backtest windows, so nothing is fitted twice.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .backtest import BacktestConfig, BacktestResult, backtest
+from .crossval import Progress
+from .features import FeatureConfig
+from .forecast import check_future, forecast_fitted, window_quantiles
+from .models.base import Forecaster
+from .models.registry import available, get_model
+
+INTERVAL_WINDOWS = 2  # the last backtest windows whose errors size the future's intervals
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """What the user chose: the model, its settings, the features and the horizon."""
+
+    model: str
+    horizon: int
+    params: dict[str, Any] = field(default_factory=dict)
+    features: FeatureConfig | None = None  # only for models that build features
+    folds: int = 3
+    levels: tuple[int, ...] = (80, 95)
+
+    def build(self, **hooks: Any) -> Forecaster:
+        """The unfitted model; ``hooks`` (such as neural ``callbacks``) go only to models that accept them."""
+        cls = available()[self.model]
+        accepted = inspect.signature(cls.__init__).parameters
+        extra = {k: v for k, v in hooks.items() if k in accepted}
+        if self.features is not None and "features" in accepted:
+            extra["features"] = self.features
+        return get_model(self.model, **self.params, **extra)
+
+    def describe(self) -> dict[str, Any]:
+        """Settings as plain values, for reports and downloads."""
+        out: dict[str, Any] = {"model": self.model, "horizon": self.horizon, "folds": self.folds, **self.params}
+        if self.features is not None and "features" in inspect.signature(available()[self.model].__init__).parameters:
+            out["features"] = {k: v for k, v in vars(self.features).items()}
+        return out
+
+
+@dataclass
+class TrainedRun:
+    """A trained model with its backtest and its future forecast."""
+
+    spec: TrainingSpec
+    freq: str
+    fitted: Forecaster
+    backtest: BacktestResult
+    forecast: pd.DataFrame  # unique_id, ds, model, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95, yhat_hi_95
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.model
+
+    @property
+    def score(self) -> pd.Series:
+        """This model's leaderboard row."""
+        board = self.backtest.leaderboard
+        return board[board["model"] == self.name].iloc[0]
+
+
+def train(
+    spec: TrainingSpec,
+    df: pd.DataFrame,
+    freq: str,
+    *,
+    future: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+    **hooks: Any,
+) -> TrainedRun:
+    """Backtest ``spec``'s model, fit it on all of ``df`` and forecast ``spec.horizon`` periods.
+
+    Progress runs 0..0.85 over the backtest and 0.85..1 over the final fit.
+    """
+    started = time.perf_counter()
+    model = spec.build(**hooks)
+    config = BacktestConfig(horizon=spec.horizon, folds=spec.folds, levels=spec.levels)
+    future_notes = check_future(future, df, freq, spec.horizon)
+    result = backtest([model], df, freq, config,
+                      progress=(lambda share, message: progress(0.85 * share, message)) if progress else None)
+    if progress:
+        progress(0.85, f"{model.name}: fitting on all the history")
+    fitted = model.clone().fit(df, freq=freq)
+    if progress:
+        progress(0.97, f"{model.name}: forecasting {spec.horizon} periods")
+    quantiles = window_quantiles(result.predictions, model.name, df, freq, spec.horizon, spec.levels,
+                                 INTERVAL_WINDOWS)
+    forecast, notes = forecast_fitted(fitted, df, freq, spec.horizon, quantiles, future=future, levels=spec.levels)
+    if progress:
+        progress(1.0, "done")
+    notes = future_notes + result.notes.get(model.name, []) + notes
+    return TrainedRun(spec, freq, fitted, result, forecast, time.perf_counter() - started, list(dict.fromkeys(notes)))

@@ -1,0 +1,41 @@
+"""A training run: backtest, final fit and a forecast whose intervals come from the backtest's last windows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from forecasting.errors import ConfigError
+from forecasting.features import FeatureConfig
+from forecasting.forecast import make_forecast
+from forecasting.models.registry import get_model
+from forecasting.training import TrainingSpec, train
+
+
+def test_a_run_forecasts_like_make_forecast_without_refitting_the_windows(tiny_panel):
+    run = train(TrainingSpec("ridge", horizon=7, folds=2), tiny_panel, "D")
+    direct = make_forecast(get_model("ridge"), tiny_panel, "D", 7)
+    pd.testing.assert_frame_equal(run.forecast, direct.forecast)
+    assert set(run.backtest.leaderboard["model"]) == {"ridge", "seasonal_naive"}
+    assert run.score["model"] == "ridge" and run.backtest.predictions["cutoff"].nunique() == 2
+
+
+def test_the_feature_choice_reaches_the_model_and_is_reported(tiny_panel):
+    spec = TrainingSpec("ridge", horizon=7, folds=1, features=FeatureConfig(lags=(1, 7), calendar=False, price=False))
+    run = train(spec, tiny_panel, "D")
+    assert not any(c.startswith("dow") or c.startswith("price") for c in run.fitted.columns_)
+    assert spec.describe()["features"]["lags"] == (1, 7)
+    assert "features" not in TrainingSpec("ets", horizon=7).describe()
+
+
+def test_progress_runs_to_one_and_hooks_reach_only_models_that_take_them(tiny_panel):
+    shares = []
+    run = train(TrainingSpec("seasonal_naive", horizon=7, folds=1), tiny_panel, "D",
+                progress=lambda share, message: shares.append(share), callbacks=lambda *a: False)
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    assert len(run.forecast) == 3 * 7
+
+
+def test_bad_settings_say_what_is_wrong(tiny_panel):
+    with pytest.raises(ConfigError, match="horizon"):
+        train(TrainingSpec("ridge", horizon=0), tiny_panel, "D")
