@@ -249,13 +249,9 @@ def long_predictions(predictions, models: list[str], dataset: Dataset):
 
 def with_id_columns(table, dataset: Dataset):
     """Add the original id columns (split back out of ``unique_id``)."""
-    from .convert import ID_SEPARATOR  # noqa: PLC0415
+    from .export import with_id_columns as split_ids  # noqa: PLC0415
 
-    ids = list(dataset.mapping.ids)
-    if not ids or ids == ["unique_id"]:
-        return table
-    parts = table["unique_id"].str.split(ID_SEPARATOR, n=len(ids) - 1, expand=True, regex=False)
-    return table.assign(**{column: parts[i] for i, column in enumerate(ids) if column not in table.columns})
+    return split_ids(table, dataset.mapping)
 
 
 def format_leaderboard(board, seconds: dict[str, float]) -> str:

@@ -20,6 +20,7 @@ from .schema import DS, UID, Y
 
 if TYPE_CHECKING:
     from .explore import Decomposition, PriceResponse, PromoComparison
+    from .levels import LevelView
 
 #: One colour per role, so a chart reads the same on every page.
 COLOURS = {
@@ -34,6 +35,11 @@ COLOURS = {
     "intermittent": "#1f77b4",
     "lumpy": "#d62728",
     NO_DEMAND: "#9aa0a6",
+    "actual": "#1f2933",
+    "forecast": "#1f77b4",
+    "backtest": "#ff7f0e",
+    "adjusted": "#9467bd",
+    "baseline": "#9aa0a6",
 }
 #: Marker symbol and readable label per cleaning action family.
 ACTION_STYLE = {
@@ -187,4 +193,64 @@ def intermittency_figure(table: pd.DataFrame, *, title: str = "Demand pattern (S
                                  hovertemplate="%{text}: ADI %{x:.2f}, CV² %{y:.2f}<extra></extra>"))
     fig.add_vline(x=ADI_CUTOFF, line={"dash": "dot", "color": COLOURS["raw"]})
     fig.add_hline(y=CV2_CUTOFF, line={"dash": "dot", "color": COLOURS["raw"]})
+    return fig
+
+
+def forecast_figure(view: LevelView, *, title: str, history_periods: int | None = None,
+                    levels: tuple[int, ...] = (80, 95)) -> go.Figure:
+    """History, the backtest windows' forecasts over it, and the future forecast with its bands.
+
+    ``history_periods`` trims the history to the last periods so the future is readable.
+    """
+    fig = _figure(title, xaxis_title=None, yaxis_title="units", legend_title_text=None)
+    history = view.history if history_periods is None else view.history.tail(history_periods)
+    fig.add_trace(go.Scatter(x=history[DS], y=history[Y], mode="lines", name="actual",
+                             line={"color": COLOURS["actual"], "width": 1.5}))
+    for index, (cutoff, fold) in enumerate(view.folds.groupby("cutoff", sort=True)):
+        fig.add_trace(go.Scatter(x=fold[DS], y=fold["yhat"], mode="lines", name="backtest forecast",
+                                 legendgroup="backtest", showlegend=index == 0,
+                                 line={"color": COLOURS["backtest"], "dash": "dot"},
+                                 hovertemplate=f"forecast made {pd.Timestamp(cutoff):%Y-%m-%d}: %{{y:,.1f}}"))
+    future = view.forecast
+    for level, opacity in zip(sorted(levels, reverse=True), (0.15, 0.3), strict=False):
+        lo, hi = f"yhat_lo_{level}", f"yhat_hi_{level}"
+        if lo not in future:
+            continue
+        fig.add_trace(go.Scatter(x=future[DS], y=future[hi], mode="lines", line={"width": 0}, showlegend=False,
+                                 hoverinfo="skip", legendgroup=f"band{level}"))
+        fig.add_trace(go.Scatter(x=future[DS], y=future[lo], mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor=_rgba(COLOURS["forecast"], opacity), name=f"{level}% interval",
+                                 legendgroup=f"band{level}", hoverinfo="skip"))
+    adjusted = "yhat_model" in future and not np.allclose(future["yhat"], future["yhat_model"])
+    if adjusted:
+        fig.add_trace(go.Scatter(x=future[DS], y=future["yhat_model"], mode="lines", name="model forecast",
+                                 line={"color": COLOURS["baseline"], "dash": "dash"}))
+    fig.add_trace(go.Scatter(x=future[DS], y=future["yhat"], mode="lines",
+                             name="adjusted forecast" if adjusted else "forecast",
+                             line={"color": COLOURS["adjusted" if adjusted else "forecast"], "width": 2}))
+    return fig
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def error_by_step_figure(table: pd.DataFrame, *, title: str = "Error by step ahead", unit: str = "period") -> go.Figure:
+    """WAPE per step ahead, one line per model (from :func:`forecasting.diagnostics.error_by_step`)."""
+    fig = _figure(title, xaxis_title=f"{unit}s ahead", yaxis_title="WAPE %", legend_title_text=None)
+    for model, part in table.groupby("model", sort=False):
+        colour = COLOURS["baseline"] if model == "seasonal_naive" else None
+        fig.add_trace(go.Scatter(x=part["step"], y=100 * part["wape"], mode="lines+markers", name=str(model),
+                                 line={"color": colour} if colour else {}))
+    return fig
+
+
+def importance_figure(importance: pd.Series, *, title: str = "What the model relies on", top: int = 20) -> go.Figure:
+    """Horizontal bars of the largest feature importances (shares of the total)."""
+    shown = importance.head(top)[::-1]
+    fig = _figure(title, xaxis_title="share of importance", yaxis_title=None, hovermode="closest",
+                  height=max(300, 22 * len(shown) + 80))
+    fig.add_trace(go.Bar(x=shown.to_numpy(), y=[str(i) for i in shown.index], orientation="h",
+                         marker_color=COLOURS["forecast"]))
     return fig

@@ -107,3 +107,29 @@ def train(
         progress(1.0, "done")
     notes = future_notes + result.notes.get(model.name, []) + notes
     return TrainedRun(spec, freq, fitted, result, forecast, time.perf_counter() - started, list(dict.fromkeys(notes)))
+
+
+COMPARE_COLUMNS = ["model", "mase", "mase_gain_vs_seasonal_naive", "wape", "bias", "coverage_80", "coverage_95"]
+
+
+def compare_runs(runs: list[TrainedRun]) -> pd.DataFrame:
+    """One leaderboard over several runs: each run's model row, and seasonal naive once per set of windows.
+
+    Runs with a different horizon or number of folds were scored on different
+    windows, so the table says which windows each row was scored on.
+    """
+    rows, baselines = [], set()
+    for run in runs:
+        board = run.backtest.leaderboard.set_index("model")
+        windows = f"{run.spec.folds} x {run.spec.horizon}"
+        rows.append({**board.loc[run.name].to_dict(), "model": run.name, "windows": windows,
+                     "seconds": run.seconds})
+        if windows not in baselines and "seasonal_naive" in board.index and run.name != "seasonal_naive":
+            baselines.add(windows)
+            rows.append({**board.loc["seasonal_naive"].to_dict(), "model": "seasonal_naive (baseline)",
+                         "windows": windows, "seconds": run.backtest.seconds.get("seasonal_naive", float("nan"))})
+    if not rows:
+        return pd.DataFrame(columns=[*COMPARE_COLUMNS, "windows", "seconds"])
+    table = pd.DataFrame(rows)
+    columns = [c for c in COMPARE_COLUMNS if c in table.columns] + ["windows", "seconds"]
+    return table[columns].sort_values("mase", kind="stable", na_position="last").reset_index(drop=True)

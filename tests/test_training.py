@@ -39,3 +39,17 @@ def test_progress_runs_to_one_and_hooks_reach_only_models_that_take_them(tiny_pa
 def test_bad_settings_say_what_is_wrong(tiny_panel):
     with pytest.raises(ConfigError, match="horizon"):
         train(TrainingSpec("ridge", horizon=0), tiny_panel, "D")
+
+
+def test_runs_compare_on_one_board_with_the_baseline_once_per_set_of_windows(tiny_panel):
+    from forecasting.training import compare_runs
+
+    ridge = train(TrainingSpec("ridge", horizon=7, folds=2), tiny_panel, "D")
+    ets = train(TrainingSpec("ets", horizon=7, folds=2), tiny_panel, "D")
+    short = train(TrainingSpec("naive", horizon=3, folds=2), tiny_panel, "D")
+    board = compare_runs([ridge, ets, short])
+    assert sorted(board["model"]) == sorted(["ridge", "ets", "naive", "seasonal_naive (baseline)",
+                                             "seasonal_naive (baseline)"])
+    assert board["mase"].is_monotonic_increasing
+    ridge_row = board[board["model"] == "ridge"].iloc[0]
+    assert ridge_row["mase"] == ridge.score["mase"] and ridge_row["windows"] == "2 x 7"

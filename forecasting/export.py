@@ -1,0 +1,28 @@
+"""Forecast downloads: the table people open in Excel, with their own id columns back."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from .convert import ID_SEPARATOR
+from .schema import ColumnMapping
+
+
+def with_id_columns(table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """Add the original id columns (split back out of ``unique_id``) so a download joins to the user's systems."""
+    ids = list(mapping.ids)
+    if not ids or ids == ["unique_id"]:
+        return table
+    parts = table["unique_id"].str.split(ID_SEPARATOR, n=len(ids) - 1, expand=True, regex=False)
+    return table.assign(**{column: parts[i] for i, column in enumerate(ids) if column not in table.columns})
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per table (names cut to Excel's 31 characters), dates as dates."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            table.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
