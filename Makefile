@@ -6,20 +6,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench chromium
 
 run: $(VENV)/.stamp-run
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.stamp-dev
+test: $(VENV)/.stamp-dev chromium
 	$(PY) -m pytest
+
+# The browser test drives Debian's Chromium (never Playwright's download); installed once, as root or with sudo.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 lint: $(VENV)/.stamp-dev
 	$(PY) -m ruff check forecasting tests bench app.py
 
-bench: $(VENV)/.stamp-dev
+bench: $(VENV)/.stamp-dev chromium
 	$(PY) bench/bench_load.py
+	$(PY) bench/bench_app.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
