@@ -207,7 +207,8 @@ def test_the_explore_page_draws_its_charts_and_follows_the_level():
     assert [t["name"] for t in chart_specs(at)[0]["data"]] == ["SKU-005"]
 
 
-@pytest.mark.parametrize("page", ["pages/explore.py", "pages/train.py", "pages/forecast.py", "pages/review.py"])
+@pytest.mark.parametrize("page", ["pages/explore.py", "pages/train.py", "pages/forecast.py", "pages/review.py",
+                                  "pages/inventory.py", "pages/pricing.py", "pages/promotions.py", "pages/alerts.py"])
 def test_pages_opened_without_data_say_load_data_first(page):
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["data_autoload"] = False  # a session that starts on this page with nothing loaded
@@ -216,11 +217,3 @@ def test_pages_opened_without_data_say_load_data_first(page):
     assert not at.exception and not at.error
     assert any("Load data first" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 0
-
-
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/forecast.py", "pages/review.py"])
-def test_placeholder_pages_say_coming_next(page):
-    at = start()
-    at.switch_page(page).run()
-    assert not at.exception
-    assert any("Coming next" in i.value for i in at.info)

@@ -134,12 +134,12 @@ def planning_forecast() -> pd.DataFrame | None:
 
     ``yhat`` (and the bands) carry the adjustments; ``yhat_model`` keeps the model's own value.
     """
-    from forecasting.adjustments import apply_adjustments  # noqa: PLC0415 - only pages with a run need it
+    from forecasting.adjustments import apply_adjustments, series_categories  # noqa: PLC0415 - pages with a run
 
     run = chosen_run()
     if run is None:
         return None
-    return apply_adjustments(run.forecast, adjustments())
+    return apply_adjustments(run.forecast, adjustments(), categories=series_categories(cleaned_frame()))
 
 
 def require_run(page_name: str) -> TrainedRun | None:
