@@ -21,6 +21,7 @@ from .features import FeatureConfig
 from .forecast import check_future, forecast_fitted, window_quantiles
 from .models.base import Forecaster
 from .models.registry import available, get_model
+from .schema import UID, Y
 
 INTERVAL_WINDOWS = 2  # the last backtest windows whose errors size the future's intervals
 
@@ -133,3 +134,22 @@ def compare_runs(runs: list[TrainedRun]) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     columns = [c for c in COMPARE_COLUMNS if c in table.columns] + ["windows", "seconds"]
     return table[columns].sort_values("mase", kind="stable", na_position="last").reset_index(drop=True)
+
+
+LARGE_TABLE_ROWS = 500_000  # above this a backtest of the global models takes minutes on a laptop
+SPARSE_SHARE = 0.2  # series that sell in fewer periods than this are better forecast coarser
+
+
+def size_warnings(df: pd.DataFrame) -> list[str]:
+    """What to tell a user before training on a table that will be slow or mostly zeros."""
+    warnings = []
+    n_series = df[UID].nunique()
+    if len(df) > LARGE_TABLE_ROWS:
+        warnings.append(f"{len(df):,} rows ({n_series:,} series): training will take minutes. For a first look, "
+                        "choose a weekly frequency or a coarser id (such as a category) on the Data page.")
+    selling = (df[Y] > 0).groupby(df[UID]).mean()
+    if len(selling) and selling.median() < SPARSE_SHARE:
+        warnings.append(f"Half the series sell in fewer than {selling.median():.0%} of their periods, so most "
+                        "forecasts will be near zero. A weekly or monthly frequency, or a coarser id, gives steadier "
+                        "forecasts; Croston and TSB are made for such intermittent demand.")
+    return warnings

@@ -18,7 +18,7 @@ from forecasting.backtest import ignored_drivers
 from forecasting.errors import ForecastingError
 from forecasting.models.registry import available
 from forecasting.schema import freq_family
-from forecasting.training import TrainingSpec, compare_runs, train
+from forecasting.training import TrainingSpec, compare_runs, size_warnings, train
 from ui import state
 from ui.data_access import Loaded
 from ui.model_settings import feature_config, model_params
@@ -53,7 +53,7 @@ def main() -> None:
         folds = int(kept(st.number_input, "train_folds", 3, label="Backtest windows", min_value=1, max_value=8,
                          step=1, help="Scored windows at the end of the history; more is steadier but slower."))
     specs = _settings(chosen, models, frame, freq, horizon, folds)
-    _warnings(chosen, models, frame, specs)
+    _warnings(chosen, models, frame)
     start = st.button("Train", type="primary", disabled=not specs, icon=":material/play_arrow:")
     if start:
         _train_all(specs, data)
@@ -84,13 +84,20 @@ def _settings(chosen, models, frame, freq, horizon, folds) -> list[TrainingSpec]
     return specs
 
 
-def _warnings(chosen, models, frame, specs) -> None:
+def _warnings(chosen, models, frame) -> None:
+    for message in _size_warnings(state.loaded().key, frame):
+        st.warning(message, icon=":material/speed:")
     for name in chosen:
         for message in ignored_drivers(models[name](), frame):
             st.warning(message, icon=":material/info:")
     if any(models[n].requires == ("tensorflow",) for n in chosen):
         st.caption("Neural models load TensorFlow when training starts (a few seconds the first time) and train "
                    "for up to their epoch limit; progress shows each epoch.")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _size_warnings(data_key: str, _frame: pd.DataFrame) -> list[str]:
+    return size_warnings(_frame)
 
 
 def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:

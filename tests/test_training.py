@@ -53,3 +53,13 @@ def test_runs_compare_on_one_board_with_the_baseline_once_per_set_of_windows(tin
     assert board["mase"].is_monotonic_increasing
     ridge_row = board[board["model"] == "ridge"].iloc[0]
     assert ridge_row["mase"] == ridge.score["mase"] and ridge_row["windows"] == "2 x 7"
+
+
+def test_big_or_sparse_tables_get_a_warning_before_training(tiny_panel, monkeypatch):
+    from forecasting import training
+
+    assert training.size_warnings(tiny_panel) == []
+    sparse = tiny_panel.assign(y=tiny_panel["y"].where(tiny_panel["ds"].dt.day == 1, 0.0))
+    assert "sell in fewer than 3% of their periods" in " ".join(training.size_warnings(sparse))
+    monkeypatch.setattr(training, "LARGE_TABLE_ROWS", len(tiny_panel) - 1)
+    assert training.size_warnings(tiny_panel)[0].startswith("360 rows (3 series): training will take minutes")
