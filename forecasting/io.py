@@ -141,7 +141,8 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     del text  # pandas parses the bytes; keeping a decoded copy would double the memory
     delimiter = _sniff_delimiter(lines, name)
     header_at = _find_header(list(csv.reader(lines, delimiter=delimiter)))
-    header = next(csv.reader([lines[header_at]], delimiter=delimiter))
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    header = rows[header_at]
     _check_header(header, name)
     try:
         with warnings.catch_warnings():
@@ -158,6 +159,7 @@ def _read_csv(data: bytes, name: str) -> RawTable:
                 skip_blank_lines=False,
                 on_bad_lines="error",
                 low_memory=False,
+                dtype=dict.fromkeys(_zero_padded_codes(header, rows[header_at + 1:]), "str") or None,
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         where = _first_long_row(lines, header_at, delimiter, len(header)) or _short(exc)
@@ -175,6 +177,19 @@ def _read_csv(data: bytes, name: str) -> RawTable:
         skipped_top=header_at,
     )
     return RawTable(frame, info, tuple(_read_issues(info)))
+
+
+def _zero_padded_codes(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns of whole numbers written with leading zeros (SKU ``00123``, store ``007``): codes, kept as text.
+
+    Read as numbers they would lose the zeros, and ``007`` would no longer match the same code elsewhere.
+    """
+    codes = []
+    for index, column in enumerate(header):
+        cells = [row[index].strip() for row in rows if index < len(row) and row[index].strip()]
+        if cells and all(cell.isdigit() for cell in cells) and any(len(c) > 1 and c[0] == "0" for c in cells):
+            codes.append(column)
+    return codes
 
 
 def _first_long_row(lines: list[str], header_at: int, delimiter: str, width: int) -> str | None:

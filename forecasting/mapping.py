@@ -103,7 +103,10 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     free = [c for c in free if c != date]
     numeric = [c for c in free if _is_numeric(sample[c])]
     text = [c for c in free if c not in numeric]
-    ids = pick("ids", lambda: _detect_ids(frame, text))
+    numbered = [c for c in numeric if _is_numbered_id(sample[c], c)]
+    keys = [c for c in numbered if normalise(c) in ID_ALONE_NAMES]  # a numbered key only when nothing else names
+    ids = pick("ids", lambda: _detect_ids(frame, text + [c for c in numbered if c not in keys])
+               or _detect_ids(frame, keys))
     taken = {date, *ids, *used}
 
     def choose(field, candidates):
@@ -142,9 +145,16 @@ def _first(candidates: list[str], taken: set) -> str | None:
 def _is_numeric(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return True
+    if values.dropna().astype(str).str.match(r"0\d").any():  # codes such as 007 (the reader kept the zeros)
+        return False
     parsed = parse_numbers(values)
     filled = values.notna().sum()
     return filled > 0 and len(parsed.bad) / filled < 0.05
+
+
+def _is_numbered_id(values: pd.Series, column: str) -> bool:
+    """Whole numbers in a column named like an id (``store``, ``sku``, ``item_id``): series ids, not quantities."""
+    return normalise(column) in ID_ALONE_NAMES + ID_NAMES and pd.api.types.is_integer_dtype(values)
 
 
 def _low_cardinality(values: pd.Series) -> bool:

@@ -148,3 +148,23 @@ def test_an_order_id_column_with_repeats_means_order_lines():
     frame = pd.concat([frame, frame.iloc[:1].assign(**{"Order ID": "O999"})])  # one repeat of (sku, day)
     mapping = ColumnMapping(date="date", target="units", ids=("sku",))
     assert detect_shape(frame, mapping, parse_dates(frame["date"]).values) == "order_lines"
+
+
+def test_zero_padded_codes_stay_text_and_become_the_series_id():
+    from forecasting.dataset import load_dataset
+
+    rows = "".join(f"2024-01-{d:02d},{sku},{d}\n" for d in range(1, 29) for sku in ("001", "017", "120"))
+    dataset = load_dataset(("date,sku,units\n" + rows).encode(), name="codes.csv")
+    assert dataset.mapping.ids == ("sku",)
+    assert sorted(dataset.frame["unique_id"].unique()) == ["001", "017", "120"]
+
+
+def test_whole_number_columns_named_like_ids_are_ids_unless_named_ids_exist():
+    numbered = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"] * 2, "store": [1, 1, 2, 2], "units": [3, 4, 5, 6]})
+    assert detect_mapping(numbered).ids == ("store",)
+    both = numbered.assign(sku=["a", "b", "a", "b"])
+    assert detect_mapping(both).ids == ("store", "sku")
+    keyed = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"] * 2, "timeseries": [7, 7, 8, 8],
+                          "agency": ["x", "x", "y", "y"], "units": [3, 4, 5, 6]})
+    assert detect_mapping(keyed).ids == ("agency",)  # readable names beat a numbered key
+    assert detect_mapping(keyed.drop(columns="agency")).ids == ("timeseries",)
