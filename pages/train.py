@@ -54,6 +54,9 @@ def main() -> None:
                          step=1, help="Scored windows at the end of the history; more is steadier but slower."))
     specs = _settings(chosen, models, frame, freq, horizon, folds)
     _warnings(chosen, models, frame)
+    interrupted = st.session_state.pop("train_running", None)
+    if interrupted:
+        st.info(f"Training stopped during {interrupted}; models that had finished are kept below.")
     start = st.button("Train", type="primary", disabled=not specs, icon=":material/play_arrow:")
     if start:
         _train_all(specs, data)
@@ -120,12 +123,15 @@ def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
             return False
 
         started = time.perf_counter()
+        st.session_state["train_running"] = spec.model  # still set on the next run if Stop interrupted this one
         try:
             run = train(spec, frame, freq, future=future if len(future) else None, progress=report,
                         callbacks=on_epoch)
         except ForecastingError as exc:
+            st.session_state.pop("train_running", None)
             st.error(f"{spec.model}: {exc}")
             continue
+        st.session_state.pop("train_running", None)  # not in a finally: a Stop must leave it set
         runs[spec.model] = run
         st.session_state[state.TRAIN_CHOSEN] = st.session_state.get(state.TRAIN_CHOSEN) or spec.model
         epochs.empty()

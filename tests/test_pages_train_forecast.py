@@ -91,3 +91,10 @@ def test_a_bad_upload_keeps_the_trained_models_and_pages_working(sample_run):
         at.switch_page(page).run()
         assert not at.exception and not at.error
     assert titles(at)[0] == "Total: forecast and backtest"
+
+
+def test_a_stopped_training_says_so_once():
+    at = start(page=TRAIN, train_running="gradient_boosting")  # Stop interrupts the run that set this
+    assert "Training stopped during gradient_boosting" in texts(at)
+    at.run()
+    assert "Training stopped" not in texts(at)

@@ -77,6 +77,8 @@ def sidebar_summary() -> None:
         st.subheader("Trained models")
         models = state.trained_models()
         if models:
-            st.markdown("\n".join(f"- {name}" for name in models))
+            used = state.chosen_run().name
+            st.markdown("\n".join(f"- {name}: MASE {run.score['mase']:.2f}" + (" **(in use)**" if name == used else "")
+                                   for name, run in models.items()))
         else:
             st.caption("None yet: models trained on the Train page appear here.")
