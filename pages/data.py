@@ -34,6 +34,7 @@ from ui.data_access import (
     read_raw,
     sample_file,
 )
+from ui.messages import for_app
 from ui.widgets import kept
 
 SAMPLE, UPLOAD = "Sample data", "Upload a file"
@@ -76,7 +77,7 @@ def main() -> None:
     choices = _mapping_editor(ref, list(raw.frame.columns), choices)
     undetected = detection_failure(ref, choices)
     if undetected is not None:
-        st.error(undetected)
+        st.error(for_app(undetected))
         st.caption("Choose the columns above" + (", or another sheet," if len(raw.info.sheets) > 1 else "")
                    + " and the file loads.")
         _still_using()
@@ -107,7 +108,7 @@ def main() -> None:
 
 def _failed(exc: ForecastingError) -> None:
     """One error line with the library's message, and which data the app keeps using."""
-    st.error(str(exc))
+    st.error(for_app(exc))
     _still_using()
 
 
@@ -160,8 +161,8 @@ def _accept_upload(ref: FileRef, data: bytes) -> str | None:
     try:
         read_raw(ref, data)
     except ForecastingError as exc:
-        st.session_state[state.DATA_UPLOAD_FAILED] = (ref.digest, str(exc))
-        return str(exc)
+        st.session_state[state.DATA_UPLOAD_FAILED] = (ref.digest, for_app(exc))
+        return for_app(exc)
     st.session_state[state.DATA_UPLOADED] = (ref, data)
     return None
 
@@ -312,7 +313,8 @@ def _quality(dataset: Dataset) -> None:
         return
     warnings = int(issues["severity"].isin(["warning", "error"]).sum())
     st.caption(f"{warnings} warning(s) to look at (highlighted); cleaning below handles most of them.")
-    shown = issues.assign(severity=issues["severity"].map(SEVERITY_LABELS).fillna(issues["severity"]))
+    shown = issues.assign(severity=issues["severity"].map(SEVERITY_LABELS).fillna(issues["severity"]),
+                          message=issues["message"].map(for_app))
     st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stretch",
                  column_config={"severity": st.column_config.TextColumn(width="small"),
                                 "kind": st.column_config.TextColumn(width="small"),
@@ -389,7 +391,7 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
     with left:
         st.dataframe(explore.change_counts(changes), hide_index=True, width="stretch")
     with right:
-        st.markdown("\n".join(f"- {issue.message}" for issue in result.summary))
+        st.markdown("\n".join(f"- {for_app(issue.message)}" for issue in result.summary))
     counts = explore.change_counts(changes)
     action = kept(st.selectbox, "data_changes_action", ALL, options=[ALL, *counts["action"].unique()],
                   label="Changed cells", format_func=lambda a: "all actions" if a == ALL else a)

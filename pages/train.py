@@ -21,6 +21,7 @@ from forecasting.schema import freq_family
 from forecasting.training import TrainingSpec, compare_runs, size_warnings, train
 from ui import state
 from ui.data_access import Loaded
+from ui.messages import for_app
 from ui.model_settings import feature_config, model_params
 from ui.widgets import kept
 
@@ -129,7 +130,7 @@ def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
                         callbacks=on_epoch)
         except ForecastingError as exc:
             st.session_state.pop("train_running", None)
-            st.error(f"{spec.model}: {exc}")
+            st.error(f"{spec.model}: {for_app(exc)}")
             continue
         st.session_state.pop("train_running", None)  # not in a finally: a Stop must leave it set
         runs[spec.model] = run

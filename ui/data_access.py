@@ -25,6 +25,7 @@ from forecasting.mapping import detect_mapping, detect_shape
 from forecasting.parsing import parse_dates
 from forecasting.schema import DS, UID, freq_family
 from ui import state
+from ui.messages import for_app
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sales.csv"
 MAPPING_FIELDS = ("date", "target", "ids", "price", "promo", "category", "stock", "drivers", "series")
@@ -152,7 +153,7 @@ def detected(ref: FileRef, _data: bytes) -> tuple[dict, str | None]:
     try:
         return detect_choices(raw), None
     except ForecastingError as exc:
-        return blank_choices(raw), str(exc)
+        return blank_choices(raw), for_app(exc)
 
 
 def choices_for(ref: FileRef, data: bytes) -> dict:
@@ -187,5 +188,5 @@ def load_sample_on_first_start() -> None:
             st.session_state[state.DATA_LOADED] = build(ref, data, choices_for(ref, data), CleaningConfig())
     except ForecastingError as exc:
         st.session_state[state.DATA_AUTOLOAD] = False  # say it once; the Data page offers an upload
-        st.error(f"The bundled sample could not be loaded: {exc}")
+        st.error(f"The bundled sample could not be loaded: {for_app(exc)}")
 
