@@ -63,8 +63,9 @@ def period_start(ds: pd.Series, family: FreqCode) -> pd.Series:
 def resample(frame: pd.DataFrame, native: str, target: FreqCode | None) -> Resampled:
     """Resample the long table to ``target`` with per-column rules.
 
-    The target is summed, the price averaged, a promotion flag maxed (a depth
-    averaged), stock minimised (a stock-out shows), drivers maxed when they are
+    The target is summed, the price averaged, the promotion averaged (a 0/1
+    flag becomes the share of the period on promotion, as the contract says,
+    so a one-day deal does not look like a promoted week), stock minimised (a stock-out shows), drivers maxed when they are
     flags and averaged otherwise. Periods cut by the start or end of the data
     are dropped, because a partial week or month looks like a drop in demand.
     """
@@ -126,7 +127,7 @@ def _rule(values: pd.Series, column: str) -> str:
     if not pd.api.types.is_numeric_dtype(values):
         return "first"
     present = values.dropna()
-    if column != PRICE and len(present) and present.isin([0, 1]).all():
+    if column not in (PRICE, PROMO) and len(present) and present.isin([0, 1]).all():
         return "max"  # flags: any promotion or holiday in the period marks it
     return "mean"
 

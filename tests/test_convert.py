@@ -85,7 +85,7 @@ def test_weekly_resampling_uses_per_column_rules_and_drops_partial_weeks():
     week = raw.iloc[5:12]  # 2024-01-08 .. 2024-01-14
     assert a.iloc[0]["y"] == week["units"].sum()
     assert a.iloc[0]["price"] == pytest.approx(week["price"].mean())
-    assert a.iloc[0]["promo"] == 1  # any promotion day marks the week
+    assert a.iloc[0]["promo"] == pytest.approx(week["promo"].mean())  # the share of the week on promotion
     assert [i.kind for i in out.issues] == ["partial_periods"]
 
 
