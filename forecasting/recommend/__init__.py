@@ -1,0 +1,1 @@
+"""Decisions derived from trained forecasts: inventory, pricing, promotions and alerts."""
