@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--future", help="planned drivers (price, promotion ...) for the forecast periods")
     forecast.add_argument("--out", help="write the forecast to this CSV (default: print it)")
     forecast.set_defaults(handler=run_forecast)
+
+    from .recommend.cli import add_recommend_parser  # noqa: PLC0415 - the decisions' command lives with them
+
+    add_recommend_parser(commands)
     return parser
 
 
