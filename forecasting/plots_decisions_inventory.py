@@ -20,10 +20,10 @@ ALERT_SYMBOLS = {"anomaly": "circle-open", "demand_shift": "diamond", "bias_drif
 
 
 def projected_stock_figure(projection: pd.DataFrame, unique_id: str, *, title: str | None = None) -> go.Figure:
-    """Expected stock per period with and without the recommended order, against reorder point and safety stock."""
+    """Expected stock per period following the policy and without ordering, against reorder point and safety stock."""
     part = projection[projection[UID] == unique_id]
     fig = _figure(title or f"{unique_id}: projected stock", yaxis_title="units")
-    fig.add_scatter(x=part[DS], y=part["stock_with_order"], name="with the recommended order",
+    fig.add_scatter(x=part[DS], y=part["stock_with_order"], name="ordering as recommended",
                     line={"color": STOCK_COLOURS["with"], "width": 3})
     fig.add_scatter(x=part[DS], y=part["stock_without_order"], name="without ordering",
                     line={"color": STOCK_COLOURS["without"], "dash": "dot"})

@@ -163,6 +163,17 @@ def test_the_sample_recommendation_is_consistent(sample_frame, sample_run):
     both = rec.merge(higher, on="unique_id", suffixes=("", "_99"))
     assert (both["safety_stock_99"] > both["safety_stock"]).all()
     assert set(plan.projection["unique_id"]) == set(rec["unique_id"])
+    projection = plan.projection
+    assert (projection[["stock_with_order", "stock_without_order"]] >= 0).all().all()  # demand beyond stock is lost
+    first = ordering.iloc[0]
+    path = projection[projection["unique_id"] == first["unique_id"]].reset_index(drop=True)
+    arrival = int(first["lead_time_periods"]) - 1
+    jump = path["stock_with_order"] - path["stock_without_order"]
+    assert (jump.iloc[:arrival] == 0).all()  # the order changes nothing before it arrives
+    if path["stock_without_order"].iloc[arrival] > 0:
+        assert jump.iloc[arrival] == pytest.approx(first["order_qty"])  # then it adds exactly what was ordered
+    else:
+        assert 0 < jump.iloc[arrival] <= first["order_qty"]
 
 
 def test_a_perfect_forecast_replays_without_a_stockout_and_a_spike_costs_exactly_one_cycle():

@@ -330,7 +330,7 @@ class InventoryPlan:
 
 TABLE_COLUMNS = [
     "unique_id", "category", "service_level", "lead_time", "lead_time_periods", "review_period", "on_hand", "on_order",
-    "inventory_position", "lead_time_demand", "protection_periods", "protection_demand", "safety_stock",
+    "moq", "inventory_position", "lead_time_demand", "protection_periods", "protection_demand", "safety_stock",
     "reorder_point", "order_up_to", "eoq", "order_qty", "order_value", "days_of_cover", "stockout_date",
     "stockout_risk", "expected_lost_units", "revenue_at_risk", "excess_units", "excess_value", "money_at_stake",
     "expected_fill_rate", "error_samples", "unit_cost", "price",
@@ -458,7 +458,8 @@ def _recommend_one(item: dict, path: pd.Series, models: ErrorModels, freq: str, 
         UID: item[UID], "category": item.get("category"), "service_level": level, "lead_time": float(item["lead_time"]),
         "lead_time_periods": lead,
         "review_period": float(item["review_period"]), "on_hand": float(item["on_hand"]),
-        "on_order": float(item["on_order"]), "inventory_position": position, "lead_time_demand": lead_demand,
+        "on_order": float(item["on_order"]), "moq": float(item["moq"]), "inventory_position": position,
+        "lead_time_demand": lead_demand,
         "protection_periods": protect, "protection_demand": protection_demand, "safety_stock": safety,
         "reorder_point": reorder, "order_up_to": order_up_to, "eoq": lot, "order_qty": quantity,
         "order_value": quantity * float(item["unit_cost"]), "days_of_cover": cover, "stockout_date": stockout,
@@ -494,17 +495,39 @@ def _cover(path: pd.Series, on_hand: float, on_order: float, lead: int, freq: st
 
 
 def _projection(row: dict, path: pd.Series, freq: str) -> pd.DataFrame:
-    """Expected stock per period over the planning horizon, with and without the recommended order."""
+    """Expected stock per period if demand follows the forecast: with no new order, and with the policy run forward.
+
+    The policy reviews every review period and orders up to the order-up-to level when the inventory position
+    is below the reorder point (the first of those orders is the recommendation now). Stock never goes below
+    zero: demand beyond it is lost, as in the replay on history.
+    """
     horizon = max(int(row["protection_periods"]) * 2, math.ceil(56 / period_days(freq)))
     values = path.to_numpy()[:horizon]
-    lead = int(lead_periods(row["lead_time"], freq))
-    arrivals_open = np.zeros(horizon)
-    arrivals_open[min(lead - 1, horizon - 1)] = row["on_order"]
-    arrivals_new = np.zeros(horizon)
-    arrivals_new[min(lead - 1, horizon - 1)] = row["order_qty"]
-    without = row["on_hand"] + np.cumsum(arrivals_open) - np.cumsum(values)
+    lead = int(row["lead_time_periods"])
+    review = int(review_periods(row["review_period"], freq))
+    without = _run_forward(values, row["on_hand"], row["on_order"], lead, None)
+    policy = (review, row["reorder_point"], row["order_up_to"], row["moq"]) \
+        if np.isfinite(row["reorder_point"]) else None
+    with_orders = _run_forward(values, row["on_hand"], row["on_order"], lead, policy)
     return pd.DataFrame({
-        UID: row[UID], DS: path.index[:horizon], "demand": values, "stock_without_order": without,
-        "stock_with_order": without + np.cumsum(arrivals_new), "reorder_point": row["reorder_point"],
-        "safety_stock": row["safety_stock"],
+        UID: row[UID], DS: path.index[: len(values)], "demand": values, "stock_without_order": without,
+        "stock_with_order": with_orders, "reorder_point": row["reorder_point"], "safety_stock": row["safety_stock"],
     })
+
+
+def _run_forward(demand: np.ndarray, on_hand: float, on_order: float, lead: int,
+                 policy: tuple[int, float, float, float] | None) -> np.ndarray:
+    """End-of-period stock on hand over ``demand``; ``policy`` = (review, reorder point, order-up-to, moq) or None."""
+    arrivals = np.zeros(len(demand) + lead + 1)
+    arrivals[min(lead - 1, len(demand) - 1)] += on_order
+    stock, pipeline, out = float(on_hand), float(on_order), np.empty(len(demand))
+    for t, units in enumerate(demand):
+        if policy is not None and t % policy[0] == 0 and stock + pipeline < policy[1]:
+            quantity = math.ceil(max(policy[2] - stock - pipeline, policy[3]))
+            arrivals[t + lead - 1] += quantity
+            pipeline += quantity
+        stock += arrivals[t]
+        pipeline -= arrivals[t]
+        stock = max(stock - units, 0.0)
+        out[t] = stock
+    return out
