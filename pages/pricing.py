@@ -28,7 +28,7 @@ from forecasting.schema import PRICE, UID, freq_family
 from forecasting.training import TrainedRun
 from ui import state
 from ui.data_access import Loaded
-from ui.products import products_table
+from ui.products import products_editor
 from ui.widgets import kept
 
 PERIODS = {"D": "days", "W": "weeks", "M": "months"}
@@ -53,7 +53,7 @@ def main() -> None:
         st.error(str(exc))
         return
     down, up = _bounds()
-    products, planning = products_table(), state.planning_forecast()
+    products, planning = products_editor(), state.planning_forecast()
     try:
         response = _response(data.key, _stamp(run), planning, run, frame, freq)
         table = _recommendations(data.key, _stamp(run), (down, up), products, planning, run, frame, freq,

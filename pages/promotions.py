@@ -36,7 +36,7 @@ from forecasting.schema import CATEGORY, PRICE, PROMO, UID
 from forecasting.training import TrainedRun
 from ui import state
 from ui.data_access import Loaded
-from ui.products import products_table
+from ui.products import products_editor
 from ui.widgets import kept
 
 TABS = ["Plan a promotion", "Past promotions", "Best windows"]
@@ -70,7 +70,7 @@ def main() -> None:
                 "Map them on the Data page (the selling price, and a 0/1 or share-of-period promotion flag).")
         st.page_link(state.DATA_PAGE, label="Go to the Data page", icon=":material/upload_file:")
         return
-    products = products_table()
+    products = products_editor()
     elasticities = _history_estimates(data, freq)
     refusal = _refusal(run, frame)
     plan_tab, past_tab, windows_tab = st.tabs(TABS)
