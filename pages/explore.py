@@ -16,7 +16,7 @@ from forecasting.errors import ForecastingError
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
-from ui.widgets import kept
+from ui.widgets import kept, lazy_tabs
 
 LEVEL_LABELS = {"total": "Total", "category": "Category", "sku": "Series"}
 PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
@@ -44,20 +44,25 @@ def main() -> None:
                         label=LEVEL_LABELS[level])
     chosen = explore.members(frame, level, name)
     series = explore.level_series(frame, level, name)
-    history, season, profiles, price, classes = st.tabs(TABS)
-    with history:
-        _history(series, name, freq)
-        if level == "total" and "category" in explore.available_levels(frame):
-            st.plotly_chart(plots.history_figure(explore.aggregate(frame, "category"), title="By category"),
-                            width="stretch")
-    with season:
-        _decomposition(series, freq)
-    with profiles:
-        _profiles(series, freq)
-    with price:
-        _price_and_promo(chosen, order_lines=data.dataset.shape == "order_lines")
-    with classes:
-        _abc_xyz(chosen if level == "category" else frame, level, name)
+    history, season, profiles, price, classes = lazy_tabs(TABS, "explore_tab")
+    if history.open:
+        with history:
+            _history(series, name, freq)
+            if level == "total" and "category" in explore.available_levels(frame):
+                st.plotly_chart(plots.history_figure(explore.aggregate(frame, "category"), title="By category"),
+                                width="stretch")
+    if season.open:
+        with season:
+            _decomposition(series, freq)
+    if profiles.open:
+        with profiles:
+            _profiles(series, freq)
+    if price.open:
+        with price:
+            _price_and_promo(chosen, order_lines=data.dataset.shape == "order_lines")
+    if classes.open:
+        with classes:
+            _abc_xyz(chosen if level == "category" else frame, level, name)
 
 
 def _history(series: pd.DataFrame, name: str, freq: str) -> None:

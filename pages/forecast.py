@@ -23,7 +23,7 @@ from forecasting.schema import freq_family
 from forecasting.training import TrainedRun, compare_runs
 from ui import state
 from ui.data_access import Loaded
-from ui.widgets import kept
+from ui.widgets import kept, lazy_tabs
 
 LEVEL_LABELS = {"total": "Total", "category": "Category", "sku": "Series"}
 UNITS = {"D": "day", "W": "week", "M": "month"}
@@ -54,17 +54,22 @@ def main() -> None:
     st.caption("Dotted: what the model forecast in each backtest window, made without seeing those periods. "
                "Bands: the range the actuals should fall in 80% and 95% of the time, sized by the model's own "
                "errors in the last backtest windows" + (" at this level." if level != "sku" else "."))
-    board, steps, importance, table, notes = st.tabs(TABS)
-    with board:
-        _leaderboard(list(runs.values()))
-    with steps:
-        _error_by_step(run)
-    with importance:
-        _importance(run, data)
-    with table:
-        _downloads(run, planning, data, figure, name)
-    with notes:
-        st.markdown("\n".join(f"- {n}" for n in run.notes) if run.notes else "Nothing to note.")
+    board, steps, importance, table, notes = lazy_tabs(TABS, "forecast_tab")
+    if board.open:
+        with board:
+            _leaderboard(list(runs.values()))
+    if steps.open:
+        with steps:
+            _error_by_step(run)
+    if importance.open:
+        with importance:
+            _importance(run, data)
+    if table.open:
+        with table:
+            _downloads(run, planning, data, figure, name)
+    if notes.open:
+        with notes:
+            st.markdown("\n".join(f"- {n}" for n in run.notes) if run.notes else "Nothing to note.")
 
 
 def _shown(run: TrainedRun) -> int:

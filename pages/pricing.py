@@ -29,7 +29,7 @@ from forecasting.training import TrainedRun
 from ui import state
 from ui.data_access import Loaded
 from ui.products import products_editor
-from ui.widgets import kept
+from ui.widgets import kept, lazy_tabs
 
 PERIODS = {"D": "days", "W": "weeks", "M": "months"}
 TABS = ["Recommendations", "One product", "Elasticities"]
@@ -63,13 +63,16 @@ def main() -> None:
         return
     _model_note(run)
     _headline(table, run, freq, adjusted=adjustment_factors(planning) is not None)
-    recommendations, one, by_category = st.tabs(TABS)
-    with recommendations:
-        _table(table, run)
-    with one:
-        _one_product(table, run, frame, freq, products, planning, (down, up), elasticities, response)
-    with by_category:
-        _elasticity_view(elasticities)
+    recommendations, one, by_category = lazy_tabs(TABS, "pricing_tab")
+    if recommendations.open:
+        with recommendations:
+            _table(table, run)
+    if one.open:
+        with one:
+            _one_product(table, run, frame, freq, products, planning, (down, up), elasticities, response)
+    if by_category.open:
+        with by_category:
+            _elasticity_view(elasticities)
 
 
 def _stamp(run: TrainedRun) -> str:

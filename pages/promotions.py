@@ -37,7 +37,7 @@ from forecasting.training import TrainedRun
 from ui import state
 from ui.data_access import Loaded
 from ui.products import products_editor
-from ui.widgets import kept
+from ui.widgets import kept, lazy_tabs
 
 TABS = ["Plan a promotion", "Past promotions", "Best windows"]
 WINDOWS = "promotions_windows"  #: (parameters, ranked windows) of the last "Rank" click
@@ -73,19 +73,22 @@ def main() -> None:
     products = products_editor()
     elasticities = _history_estimates(data, freq)
     refusal = _refusal(run, frame)
-    plan_tab, past_tab, windows_tab = st.tabs(TABS)
-    with plan_tab:
-        if refusal:
-            st.warning(refusal)
-        else:
-            _planner(data, run, products, elasticities)
-    with past_tab:
-        _past(data, freq, elasticities)
-    with windows_tab:
-        if refusal:
-            st.warning(refusal)
-        else:
-            _windows(data, run, products, elasticities)
+    plan_tab, past_tab, windows_tab = lazy_tabs(TABS, "promotions_tab")
+    if plan_tab.open:
+        with plan_tab:
+            if refusal:
+                st.warning(refusal)
+            else:
+                _planner(data, run, products, elasticities)
+    if past_tab.open:
+        with past_tab:
+            _past(data, freq, elasticities)
+    if windows_tab.open:
+        with windows_tab:
+            if refusal:
+                st.warning(refusal)
+            else:
+                _windows(data, run, products, elasticities)
 
 
 def _stamp(run: TrainedRun) -> str:

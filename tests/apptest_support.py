@@ -53,3 +53,11 @@ def texts(at: AppTest) -> str:
     """Everything the page says in markdown, captions, info, warnings and errors, as one string."""
     parts = [e.value for group in (at.markdown, at.caption, at.info, at.warning, at.error, at.success) for e in group]
     return " ".join(str(p) for p in parts)
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open a lazy tab (``ui.widgets.lazy_tabs``) as a click would, and rerun."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at

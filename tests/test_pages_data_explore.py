@@ -193,7 +193,17 @@ def test_the_explore_page_draws_its_charts_and_follows_the_level():
     at = start()
     at.switch_page("pages/explore.py").run()
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) >= 8
+    assert [c["layout"]["title"]["text"] for c in chart_specs(at)] == ["Total: units per day", "By category"]
+    drawn = 2
+    for tab in ["Trend and season", "Profiles", "Price and promotion", "ABC / XYZ"]:  # only the open tab runs
+        at.session_state["explore_tab"] = tab
+        at.run()
+        assert not at.exception and not at.error, tab
+        assert "Total: units per day" not in [c["layout"]["title"]["text"] for c in chart_specs(at)], tab
+        drawn += len(at.get("plotly_chart"))
+    assert drawn >= 8
+    at.session_state["explore_tab"] = "History"
+    at.run()
     total = chart_specs(at)[0]
     assert [t["name"] for t in total["data"]] == ["Total"]
     at.radio(key="explore_level").set_value("category").run()

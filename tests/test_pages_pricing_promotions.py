@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from apptest_support import BAD_CSV, BAD_MESSAGE, chart_specs, start, texts, upload, with_run
+from apptest_support import BAD_CSV, BAD_MESSAGE, chart_specs, open_tab, start, texts, upload, with_run
 
 from forecasting.training import TrainingSpec, train
 
@@ -39,7 +39,9 @@ def open_page(page: str, *runs, **session):
 def test_pricing_shows_recommendations_and_the_bounds_move_them(sample_run):
     at = open_page(PRICING, sample_run)
     assert [e.value for e in at.error] == []
-    assert len(chart_specs(at)) == 3  # profit changes, one product's curves, elasticities
+    assert len(chart_specs(at)) == 1  # profit changes; the other tabs run when opened
+    assert len(chart_specs(open_tab(at, "pricing_tab", "Elasticities"))) == 1
+    open_tab(at, "pricing_tab", "Recommendations")
     before = shown_table(at, "recommended_price")
     assert len(before) == 48 and before["price_change_pct"].abs().max() > 5
     assert "Profit, next 28 days" in [m.label for m in at.metric]
@@ -49,6 +51,7 @@ def test_pricing_shows_recommendations_and_the_bounds_move_them(sample_run):
     after = shown_table(at, "recommended_price")
     assert after["price_change_pct"].between(-3.05, 2.05).all()
     assert (after["recommended_price"] != before["recommended_price"]).any()
+    open_tab(at, "pricing_tab", "One product")
     curve = next(spec for spec in chart_specs(at) if "price response" in spec["layout"]["title"]["text"])
     names = {trace.get("name") for trace in curve["data"]}
     assert {"from the price history (elasticity)", "the trained model's what-if"} <= names
@@ -60,10 +63,11 @@ def test_promotions_what_if_follows_the_discount_and_ranks_windows(sample_run):
     assert [e.value for e in at.error] == [] and [w.value for w in at.warning] == []
     units_at_20 = float(metric(at, "Extra units").replace(",", ""))
     assert units_at_20 > 0
-    assert "Past promotions" in [m.label for m in at.metric]
     at.slider(key="promotions_discount").set_value(40).run()
     assert not at.exception and not at.error
     assert float(metric(at, "Extra units").replace(",", "")) > units_at_20  # deeper discount, more units
+    assert "Past promotions" in [m.label for m in open_tab(at, "promotions_tab", "Past promotions").metric]
+    open_tab(at, "promotions_tab", "Best windows")
     at.button(key="promotions_rank").click().run()
     assert not at.exception and not at.error
     ranked = shown_table(at, "rank")
@@ -82,6 +86,7 @@ def test_a_model_that_ignores_drivers_is_refused_with_the_reason(naive_run):
     at = open_page(PROMOTIONS, naive_run)
     assert not at.error
     assert any("ignores the drivers" in w.value for w in at.warning)
+    open_tab(at, "promotions_tab", "Past promotions")
     assert "Past promotions" in [m.label for m in at.metric]  # history-based tab still works
     at.switch_page(PRICING).run()
     assert not at.exception and not at.error

@@ -63,7 +63,15 @@ def test_the_forecast_page_asks_for_a_model_then_shows_it_by_level(sample_run):
     assert "Train a model first" in texts(at)
     with_run(at, sample_run).run()
     assert not at.exception and not at.error
-    assert titles(at)[0] == "Total: forecast and backtest"
+    assert titles(at) == ["Total: forecast and backtest"]  # the leaderboard tab is open; others run when opened
+    at.session_state["forecast_tab"] = "Error by step ahead"
+    at.run()
+    assert titles(at) == ["Total: forecast and backtest", "Error by step ahead"]
+    at.session_state["forecast_tab"] = "What the model relies on"
+    at.run()
+    assert titles(at) == ["Total: forecast and backtest", "What the model relies on"]
+    at.session_state["forecast_tab"] = "Table and downloads"
+    at.run()
     assert [b.proto.label for b in at.get("download_button")] == [
         "Forecast (CSV)", "Forecast, backtest and scores (Excel)", "Report for stakeholders (HTML)"]
     at.radio(key="forecast_level").set_value("sku").run()

@@ -60,6 +60,19 @@ def kept(widget: Callable, key: str, default: Any, *, options: Sequence | None =
     return value
 
 
+def lazy_tabs(labels: Sequence[str], key: str) -> list:
+    """Tabs whose content runs only while open (``tab.open``): the page draws one tab's charts, not all of them.
+
+    The open tab is kept across page visits under ``key`` (page-prefixed, e.g. ``"explore_tab"``).
+    """
+    store = _store(key)
+    if key not in st.session_state and store.get(key) in labels:
+        st.session_state[key] = store[key]  # back from another page: reopen the tab the user left open
+    tabs = st.tabs(list(labels), key=key, on_change="rerun")
+    store[key] = st.session_state.get(key, labels[0])
+    return tabs
+
+
 def sidebar_summary() -> None:
     """The sidebar panel: the loaded data (file, series, rows, dates, frequency) and the trained models."""
     data = state.loaded()
