@@ -107,3 +107,25 @@ def test_alert_settings_are_checked():
         AlertSettings(overstock_days=0)
     with pytest.raises(ConfigError, match="lookback must be above 0 days"):
         AlertSettings(lookback_days=-3)
+
+
+def test_bias_drift_needs_more_than_correlated_noise():
+    from types import SimpleNamespace
+
+    from forecasting.recommend.alerts import AlertSettings, bias_drift
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2025-01-01", periods=28)
+    rows = []
+    for i in range(40):  # zero-mean errors that wander (AR(1), rho 0.9): no bias, but runs look like one
+        noise = np.zeros(28)
+        for t in range(1, 28):
+            noise[t] = 0.9 * noise[t - 1] + rng.normal(0, 4)
+        rows.append(pd.DataFrame({"unique_id": f"s{i}", "ds": days, "cutoff": days[0] - pd.Timedelta(days=1),
+                                  "y": 100 + noise, "m": 100.0}))
+    biased = pd.DataFrame({"unique_id": "late", "ds": days, "cutoff": days[0] - pd.Timedelta(days=1),
+                           "y": 140 + rng.normal(0, 4, 28), "m": 100.0})
+    run = SimpleNamespace(name="m", backtest=SimpleNamespace(predictions=pd.concat([*rows, biased])))
+    flagged = bias_drift(run, pd.Series(dtype=float), AlertSettings(bias_share=0.01))
+    assert "late" in set(flagged["unique_id"])
+    assert len(flagged) - 1 <= 8  # of 40 unbiased wandering series; a plain t-test on the days flags about half

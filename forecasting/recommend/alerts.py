@@ -165,7 +165,11 @@ def bias_drift(run, price: pd.Series, settings: AlertSettings) -> pd.DataFrame:
     errors = (recent[Y] - recent[run.name]).groupby(recent[UID])
     stats = pd.DataFrame({"mean": errors.mean(), "std": errors.std(ddof=1), "n": errors.size(),
                           "level": recent.groupby(UID)[Y].mean(), "last": recent.groupby(UID)[DS].max()})
-    stats["t"] = stats["mean"] / (stats["std"] / np.sqrt(stats["n"])).replace(0, np.nan)
+    # Day-to-day errors are correlated, so n of them carry less evidence than n independent ones:
+    # shrink n by the lag-1 autocorrelation (n (1 - rho) / (1 + rho)) before the t-test.
+    rho = errors.apply(lambda e: e.autocorr(1) if len(e) > 2 else 0.0).fillna(0.0).clip(0.0, 0.95)
+    stats["n_eff"] = stats["n"] * (1 - rho) / (1 + rho)
+    stats["t"] = stats["mean"] / (stats["std"] / np.sqrt(stats["n_eff"])).replace(0, np.nan)
     stats["share"] = stats["mean"] / stats["level"].replace(0, np.nan)
     hits = stats[(stats["t"].abs() >= settings.bias_t) & (stats["share"].abs() >= settings.bias_share)]
     rows = []
