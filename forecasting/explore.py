@@ -472,24 +472,3 @@ def class_matrix(table: pd.DataFrame) -> pd.DataFrame:
     """Count of series per ABC (rows A, B, C) and XYZ (columns X, Y, Z) class of an :func:`abc_xyz` table."""
     counts = pd.crosstab(table["abc"], table["xyz"])
     return counts.reindex(index=["A", "B", "C"], columns=["X", "Y", "Z"], fill_value=0).astype("int64")
-
-
-# --- reviewing cleaning ---------------------------------------------------------
-
-
-def change_counts(changes: pd.DataFrame) -> pd.DataFrame:
-    """Changed cells per cleaning action: ``action``, ``column``, ``count`` (most frequent first)."""
-    if changes.empty:
-        return pd.DataFrame({"action": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
-                             "count": pd.Series(dtype="int64")})
-    counts = changes.groupby(["action", "column"], sort=False).size().rename("count").reset_index()
-    return counts.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def most_changed(changes: pd.DataFrame, candidates: list[str]) -> str | None:
-    """The series among ``candidates`` with the most cleaning changes (the first candidate when none changed)."""
-    if not candidates:
-        return None
-    counts = changes[UID].value_counts() if not changes.empty else pd.Series(dtype="int64")
-    counts = counts.reindex(candidates, fill_value=0)
-    return str(counts.idxmax()) if counts.max() > 0 else candidates[0]

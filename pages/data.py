@@ -15,7 +15,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from forecasting import explore, plots
+from forecasting import cleaning, explore, plots
 from forecasting.cleaning import DEFAULT_THRESHOLD, CleaningConfig, CleaningResult, StockoutMark
 from forecasting.dataset import Dataset
 from forecasting.errors import ForecastingError
@@ -389,10 +389,10 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
         return
     left, right = st.columns([2, 3])
     with left:
-        st.dataframe(explore.change_counts(changes), hide_index=True, width="stretch")
+        st.dataframe(cleaning.change_counts(changes), hide_index=True, width="stretch")
     with right:
         st.markdown("\n".join(f"- {for_app(issue.message)}" for issue in result.summary))
-    counts = explore.change_counts(changes)
+    counts = cleaning.change_counts(changes)
     action = kept(st.selectbox, "data_changes_action", ALL, options=[ALL, *counts["action"].unique()],
                   label="Changed cells", format_func=lambda a: "all actions" if a == ALL else a)
     shown = changes if action == ALL else changes.loc[changes["action"].eq(action)]
@@ -401,7 +401,7 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
     if len(shown) > MAX_CHANGE_ROWS:
         st.caption(f"Showing the first {MAX_CHANGE_ROWS:,} of {len(shown):,} changed cells.")
     ids = explore.series_names(result.frame, "sku")
-    uid = kept(st.selectbox, "data_changes_series", explore.most_changed(changes, ids), options=ids,
+    uid = kept(st.selectbox, "data_changes_series", cleaning.most_changed(changes, ids), options=ids,
                label="Series to compare before and after", help="Preset to the series with the most changes.")
     st.plotly_chart(plots.cleaning_figure(dataset.frame, result.frame, changes, uid), width="stretch")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import explore
+from forecasting import cleaning, explore
 from forecasting.dataset import load_dataset, prepare
 from forecasting.errors import ConfigError, DataValidationError
 
@@ -244,11 +244,11 @@ def test_change_helpers():
                             "column": ["y", "y", "y", "price"],
                             "action": ["gap_zero", "gap_zero", "outlier_clipped", "price_carried"],
                             "before": [np.nan, np.nan, 9.0, np.nan], "after": [0.0, 0.0, 5.0, 2.0]})
-    counts = explore.change_counts(changes)
+    counts = cleaning.change_counts(changes)
     assert counts.iloc[0].tolist() == ["gap_zero", "y", 2]
-    assert explore.most_changed(changes, ["a", "b", "c"]) == "b"
-    assert explore.most_changed(changes.iloc[:0], ["a", "b"]) == "a"
-    assert explore.change_counts(changes.iloc[:0]).empty
+    assert cleaning.most_changed(changes, ["a", "b", "c"]) == "b"
+    assert cleaning.most_changed(changes.iloc[:0], ["a", "b"]) == "a"
+    assert cleaning.change_counts(changes.iloc[:0]).empty
 
 
 def test_series_summary():
