@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import explore
+from .events import event_window_days
 from .intervals import apply_intervals, residual_quantiles, scaled_residuals
 from .metrics import CUTOFF, seasonal_scale, training_scales
 from .schema import DS, SEASON_LENGTH, UID, Y, freq_family
 from .training import TrainedRun
+
+MIN_ORDINARY_RESIDUALS = 30  # fewer errors from periods without events: calibrate on all of them
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,17 @@ def level_view(run: TrainedRun, history: pd.DataFrame, level: explore.Level, nam
     return LevelView(name, summed_history, folds, _level_bands(run, summed_history, ids, summed, name))
 
 
+def _has_event(ds: pd.Series, freq: str) -> pd.Series:
+    """Whether each period (starting at ``ds``) contains a day on or around a shopping event."""
+    if ds.empty:
+        return pd.Series(dtype=bool)
+    days = event_window_days(ds.min(), ds.max() + pd.tseries.frequencies.to_offset(freq))
+    starts = ds.to_numpy(dtype="datetime64[ns]")
+    ends = (ds + pd.tseries.frequencies.to_offset(freq)).to_numpy(dtype="datetime64[ns]")
+    marks = np.sort(days.to_numpy(dtype="datetime64[ns]"))
+    return pd.Series(np.searchsorted(marks, ends) > np.searchsorted(marks, starts), index=ds.index)
+
+
 def _summed_folds(run: TrainedRun, ids: set) -> pd.DataFrame:
     """Actuals and the model's forecasts of the scored backtest windows, summed per cutoff and period."""
     predictions = run.backtest.predictions
@@ -68,7 +83,15 @@ def _level_bands(run: TrainedRun, history: pd.DataFrame, ids: set, summed: pd.Da
     level_history = history.assign(**{UID: name})
     cutoffs = sorted(pd.Timestamp(c) for c in cv[CUTOFF].unique())
     scales = training_scales(level_history, cutoffs, season)
-    quantiles = residual_quantiles(scaled_residuals(cv, run.name, scales), len(summed), run.spec.levels)
+    residuals = scaled_residuals(cv, run.name, scales)
+    quantiles = residual_quantiles(residuals, len(summed), run.spec.levels)
+    # A shopping event in a backtest window (a missed 11.11 spike) would widen every period's band; periods
+    # without an event are calibrated on the errors of periods without one, event periods on all of them.
+    ordinary = ~_has_event(cv[DS], run.freq).to_numpy()  # scaled_residuals keeps cv's row order
+    if ordinary.sum() >= MIN_ORDINARY_RESIDUALS and not ordinary.all():
+        calm = residual_quantiles(residuals[ordinary].reset_index(drop=True), len(summed), run.spec.levels)
+        future_events = _has_event(summed[DS], run.freq).to_numpy()
+        quantiles = calm.where(~pd.Series(future_events, index=calm.index), quantiles, axis=0)
     scale = pd.Series({name: seasonal_scale(history[Y].to_numpy(dtype="float64"), season)})
     point = summed.assign(**{UID: name}).rename(columns={"yhat": run.name})
     banded = apply_intervals(point, run.name, quantiles, scale, run.spec.levels)

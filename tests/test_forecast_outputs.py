@@ -78,3 +78,19 @@ def test_the_report_is_one_self_contained_file(run, sample_frame):
     assert text.count("plotly.js v") == 1 and text.count("Plotly.newPlot") == 2  # the library once, two charts
     assert "<script src=" not in text  # nothing to fetch: it opens offline
     assert "Demand &lt;forecast&gt;" in text and "a &amp; b" in text and "seasonal_naive (baseline)" in text
+
+
+def test_event_periods_in_the_backtest_do_not_widen_ordinary_days_bands(run, sample_frame, monkeypatch):
+    from forecasting import levels
+
+    days = pd.Series(pd.to_datetime(["2025-11-11", "2025-11-20", "2025-12-20"]))
+    assert levels._has_event(days, "D").tolist() == [True, False, True]  # 11.11; nothing; before Christmas
+    weeks = pd.Series(pd.to_datetime(["2025-11-17", "2025-11-24"]))
+    assert levels._has_event(weeks, "W-MON").tolist() == [False, True]  # Black Friday is 2025-11-28
+    frame, _ = sample_frame
+    calm = level_view(run, frame, "total", "Total").forecast
+    monkeypatch.setattr(levels, "MIN_ORDINARY_RESIDUALS", 10**9)  # calibrate every period on all errors
+    pooled = level_view(run, frame, "total", "Total").forecast
+    ordinary = ~levels._has_event(calm["ds"], "D").to_numpy()
+    width = (calm["yhat_hi_95"] - calm["yhat_lo_95"])[ordinary].mean()
+    assert width < (pooled["yhat_hi_95"] - pooled["yhat_lo_95"])[ordinary].mean()
