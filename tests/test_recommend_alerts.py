@@ -78,6 +78,18 @@ def test_demand_shift_compares_the_forecast_with_the_same_weeks_a_year_ago():
     assert alerts.iloc[0]["revenue_at_stake"] == pytest.approx(560 * 5.0)
 
 
+def test_last_years_promotion_is_not_a_demand_shift():
+    days = pd.date_range("2024-01-01", "2025-06-30")
+    promoted = days.isin(pd.date_range("2024-07-01", periods=14))  # half of last year's weeks on promotion
+    history = pd.DataFrame({"unique_id": "p", "ds": days, "y": np.where(promoted, 60.0, 20.0),
+                            "promo": promoted.astype(float)})
+    forecast = pd.DataFrame({"unique_id": "p", "ds": pd.date_range("2025-07-01", periods=28), "yhat": 20.0})
+    assert demand_shifts(history, "D", forecast, pd.Series({"p": 5.0}), AlertSettings()).empty
+    with_drop = forecast.assign(yhat=10.0)
+    alerts = demand_shifts(history, "D", with_drop, pd.Series({"p": 5.0}), AlertSettings())
+    assert "-50% against the same weeks a year ago without promotions (560)" in alerts.iloc[0]["message"]
+
+
 def test_stock_alerts_come_from_the_plan_thresholds():
     plan = pd.DataFrame([
         {"unique_id": "short", "stockout_risk": 0.9, "stockout_date": pd.Timestamp("2026-01-03"), "lead_time": 14.0,

@@ -7,7 +7,8 @@ Five kinds, each one row ``unique_id, kind, ds, severity, revenue_at_stake, mess
   need twice the score), in the last ``lookback_days``.
 - ``demand_shift``: the forecast for the next weeks differs from the same
   weeks a year before (or from the last weeks, with less than a year of
-  history) by more than ``shift_share`` and by more than noise.
+  history) by more than ``shift_share`` and by more than noise. Promoted
+  periods are left out of the reference: the forecast plans no promotion.
 - ``bias_drift``: in the most recent backtest window the forecast ran
   consistently above or below actual sales (mean error over its standard
   error beyond ``bias_t``, and at least ``bias_share`` of the level).
@@ -31,7 +32,7 @@ import pandas as pd
 from ..cleaning import find_outliers, outlier_scores
 from ..errors import ConfigError
 from ..metrics import CUTOFF
-from ..schema import DS, PRICE, UID, Y, freq_family
+from ..schema import DS, PRICE, PROMO, UID, Y, freq_family
 from .inventory import InventoryPlan, recommend_inventory
 from .products import default_products, period_days
 
@@ -131,6 +132,9 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
     periods = max(1, round(settings.shift_days / period_days(freq)))
     year = round(365.25 / period_days(freq))
     history = df.pivot_table(index=DS, columns=UID, values=Y, aggfunc="sum", dropna=False).sort_index()
+    if PROMO in df.columns:  # the forecast plans no promotion: compare it with last year's regular periods only
+        promoted = df.pivot_table(index=DS, columns=UID, values=PROMO, aggfunc="max", dropna=False).sort_index()
+        history = history.where(~(promoted.reindex_like(history).fillna(0) > 0))
     rows = []
     for uid, part in forecast.sort_values(DS).groupby(UID, sort=False):
         if uid not in history.columns:
@@ -140,8 +144,9 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
         start = ahead[DS].iloc[0]
         last_year = past[(past.index >= start - pd.Timedelta(days=365)) &
                          (past.index < ahead[DS].iloc[-1] - pd.Timedelta(days=365) + pd.Timedelta(days=1))]
-        if len(past) >= year + periods and len(last_year) >= periods * 0.8:
-            reference, against = float(last_year.sum()) * periods / len(last_year), "the same weeks a year ago"
+        if len(past) >= year + periods and len(last_year) >= periods * 0.5:
+            reference = float(last_year.sum()) * periods / len(last_year)
+            against = "the same weeks a year ago" + (" without promotions" if PROMO in df.columns else "")
         else:
             reference, against = float(past.tail(periods).sum()), f"the last {periods} periods"
         expected = float(ahead["yhat"].sum())
