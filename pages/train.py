@@ -153,6 +153,11 @@ def _trained(data: Loaded) -> None:
                "below 1 beats it). Gain: how much lower the MASE is than seasonal naive's on the same windows. "
                "Bias: over (+) or under (-) forecasting as a share of actual demand. Coverage: how often the "
                "actual fell inside the 80% / 95% intervals.")
+    losers = [n for n, r in runs.items() if n != "seasonal_naive" and r.score["mase_gain_vs_seasonal_naive"] < 0]
+    if losers:
+        st.warning(f"{', '.join(losers)} forecast{'s' if len(losers) == 1 else ''} worse than seasonal naive on this "
+                   "data. Try ETS, gradient boosting or auto (which backtests candidates and averages the best).",
+                   icon=":material/trending_down:")
     names = list(runs)
     current = st.session_state.get(state.TRAIN_CHOSEN)
     best = state.chosen_run().name if current not in runs else current

@@ -106,3 +106,11 @@ def test_a_stopped_training_says_so_once():
     assert "Training stopped during gradient_boosting" in texts(at)
     at.run()
     assert "Training stopped" not in texts(at)
+
+
+def test_a_model_worse_than_seasonal_naive_gets_a_hint(tiny_panel):
+    naive = train(TrainingSpec("naive", horizon=7, folds=2), tiny_panel, "D")
+    assert naive.score["mase_gain_vs_seasonal_naive"] < 0  # on a weekly pattern, yesterday loses to last week
+    at = with_run(start(page=TRAIN), naive)
+    at.run()
+    assert any("naive forecasts worse than seasonal naive" in w.value for w in at.warning)
