@@ -10,6 +10,7 @@ features step by step with the model's own forecasts.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -316,6 +317,81 @@ def future_frame(history: pd.DataFrame, grid: pd.DataFrame, future: pd.DataFrame
     return rows, notes
 
 
+class StepDemand:
+    """The demand features of the rows forecast at one recursive step, from arrays.
+
+    Rebuilding every lag, rolling and smoothed feature over all series' tails
+    at each step cost most of a forecast; a step only needs one row per series.
+    The first step is built by :meth:`FeatureBuilder.demand` itself; later steps
+    read lags and windows from an array of the (transformed) demand and carry
+    the exponentially weighted means forward with pandas' own recursion
+    (``adjust=False``; a run of unknown periods before the forecast decays the
+    old weight as pandas does). A test checks equality with the full rebuild.
+    """
+
+    def __init__(self, builder: FeatureBuilder, work: pd.DataFrame, first: np.ndarray) -> None:
+        self.builder, self.work = builder, work
+        self.cfg, self.freq = builder.config, builder.freq
+        self.y = builder.target(work[Y]).astype("float64").to_numpy(copy=True)
+        codes = pd.factorize(work[UID], sort=False)[0]
+        boundaries = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        self.start = np.repeat(boundaries, np.diff(np.r_[boundaries, len(work)]))  # first row of each row's series
+        self.first = first
+        self.ewm: dict[float, np.ndarray] = {}
+        self.gap = np.zeros(len(first))  # unknown periods just before the forecast, per series
+
+    def at(self, rows: np.ndarray) -> pd.DataFrame:
+        if rows is self.first or np.array_equal(rows, self.first):
+            frame = self.builder.demand(self.work).iloc[rows]
+            for alpha in self.cfg.ewm_alphas:
+                self.ewm[alpha] = frame[f"ewm_{alpha:g}"].to_numpy(dtype="float64", copy=True)
+            self.gap = self._trailing_unknown(rows)
+            return frame
+        out: dict[str, np.ndarray] = {}
+        for k in self.cfg.lags_for(self.freq):
+            out[f"lag_{k}"] = self._value(rows - k, rows)
+        for window in self.cfg.windows_for(self.freq):
+            values = np.stack([self._value(rows - j, rows) for j in range(window, 0, -1)], axis=1)
+            count = np.sum(~np.isnan(values), axis=1)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-unknown windows give NaN, as in pandas
+                stats = {"mean": np.nanmean(values, axis=1), "min": np.nanmin(values, axis=1),
+                         "max": np.nanmax(values, axis=1),
+                         "std": np.where(count > 1, np.nanstd(values, axis=1, ddof=1), np.nan)}
+            for stat in self.cfg.rolling_stats:
+                out[f"roll_{stat}_{window}"] = np.where(count > 0, stats[stat], np.nan)
+        for alpha in self.cfg.ewm_alphas:
+            out[f"ewm_{alpha:g}"] = self.ewm[alpha]
+        for d in self.cfg.diffs:
+            out[f"diff_{d}"] = self._value(rows - 1, rows) - self._value(rows - 1 - d, rows)
+        return pd.DataFrame(out, index=self.work.index[rows])
+
+    def record(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Store a step's forecasts and move the smoothed means on to the next step's rows."""
+        self.y[rows] = self.builder.target(pd.Series(values)).to_numpy(dtype="float64")
+        x = self.y[rows]  # the next row's "past" value
+        for alpha, smoothed in self.ewm.items():
+            old = (1 - alpha) ** (self.gap + 1)
+            moved = (old * smoothed + alpha * x) / (old + alpha)
+            self.ewm[alpha] = np.where(np.isnan(smoothed), x, moved)
+        self.gap = np.zeros(len(rows))
+
+    def _value(self, positions: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Demand at ``positions`` where they fall in the same series as ``rows``, else NaN."""
+        inside = positions >= self.start[rows]
+        return np.where(inside, self.y[np.where(inside, positions, 0)], np.nan)
+
+    def _trailing_unknown(self, rows: np.ndarray) -> np.ndarray:
+        """Unknown demand values right before each series' first forecast row (they decay the smoothed mean)."""
+        gaps = np.zeros(len(rows))
+        for i, row in enumerate(rows):
+            j = row - 1
+            while j >= self.start[row] and np.isnan(self.y[j]):
+                gaps[i] += 1
+                j -= 1
+        return gaps
+
+
 def recursive_forecast(
     builder: FeatureBuilder,
     predict: Callable[[pd.DataFrame], np.ndarray],
@@ -344,17 +420,20 @@ def recursive_forecast(
     """
     memory = builder.config.memory(builder.freq)
     tail = history.groupby(UID, sort=False).tail(memory)
-    work = pd.concat([tail, rows[tail.columns.intersection(rows.columns)]], ignore_index=True)
+    future = rows[tail.columns.intersection(rows.columns)].assign(_future=True)
+    work = pd.concat([tail.assign(_future=False), future], ignore_index=True)
     work = work.sort_values([UID, DS], kind="stable").reset_index(drop=True)
-    is_future = work[Y].isna().to_numpy()
+    is_future = work.pop("_future").to_numpy(dtype=bool)  # not "y is missing": history can have unknown days
     step = work[is_future].groupby(UID, sort=False).cumcount().to_numpy()
     future_index = np.flatnonzero(is_future)
     known = builder.exogenous(work)  # does not depend on demand: built once
     out = np.empty(len(future_index))
+    demand = StepDemand(builder, work, future_index[step == 0])
     for h in range(horizon):
         at = future_index[step == h]
-        features = builder.combine(builder.demand(work).iloc[at], known.iloc[at])
+        features = builder.combine(demand.at(at), known.iloc[at])
         values = np.clip(builder.inverse(predict(features)), 0, None)
+        demand.record(at, values)
         work.loc[at, Y] = values
         out[step == h] = values
     # Return in the order of ``rows`` (sorted by unique_id, ds like ``work``'s future part).

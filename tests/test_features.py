@@ -78,6 +78,47 @@ def test_recursive_forecast_feeds_each_step_into_the_next():
     assert values.tolist() == [6.0, 7.0, 8.0, 9.0]
 
 
+def _rebuild_every_step(builder, predict, history, rows, horizon):
+    """The straightforward recursion (rebuild all demand features each step): the reference for the fast one."""
+    tail = history.groupby("unique_id", sort=False).tail(builder.config.memory(builder.freq))
+    work = pd.concat([tail.assign(_f=False), rows[tail.columns.intersection(rows.columns)].assign(_f=True)],
+                     ignore_index=True).sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    is_future = work.pop("_f").to_numpy(dtype=bool)
+    step = work[is_future].groupby("unique_id", sort=False).cumcount().to_numpy()
+    future_index = np.flatnonzero(is_future)
+    known = builder.exogenous(work)
+    out = np.empty(len(future_index))
+    for h in range(horizon):
+        at = future_index[step == h]
+        values = np.clip(builder.inverse(predict(builder.combine(builder.demand(work).iloc[at], known.iloc[at]))), 0,
+                         None)
+        work.loc[at, "y"] = values
+        out[step == h] = values
+    order = work.loc[future_index, ["unique_id", "ds"]].reset_index(drop=True)
+    return rows[["unique_id", "ds"]].merge(order.assign(_v=out), on=["unique_id", "ds"], how="left")["_v"].to_numpy()
+
+
+@pytest.mark.parametrize("config", [
+    FeatureConfig(),
+    FeatureConfig(lags=(1, 3), rolling_windows=(2, 5), rolling_stats=("mean", "std", "min", "max"),
+                  ewm_alphas=(0.9, 0.3), diffs=(1, 2), target_transform="none"),
+])
+def test_the_fast_recursion_equals_rebuilding_every_feature_each_step(tiny_panel, config):
+    history = tiny_panel.copy()
+    history.loc[history.groupby("unique_id").tail(3).index[:2], "y"] = np.nan  # unknown days just before the end
+    history.loc[history.index[5:9], "y"] = np.nan  # and inside the history
+    builder = FeatureBuilder(config, "D").fit(history.dropna(subset=["y"]))
+    grid = future_dates(history.groupby("unique_id")["ds"].max(), 10, "D")
+    rows, _ = future_frame(history, grid, None)
+    weights = np.random.default_rng(1).normal(0, 0.2, len(builder.feature_names_))
+
+    def predict(features):  # a fixed linear "model" over every feature, NaN as 0
+        return 1.0 + np.nan_to_num(features[builder.feature_names_].to_numpy(dtype="float64")) @ weights
+
+    fast = recursive_forecast(builder, predict, history, rows, 10)
+    np.testing.assert_allclose(fast, _rebuild_every_step(builder, predict, history, rows, 10), rtol=1e-9, atol=1e-9)
+
+
 def test_invalid_feature_settings_are_refused():
     with pytest.raises(ConfigError, match=r"holiday country 'XX' is unknown"):
         FeatureConfig(holidays_country="XX")
