@@ -35,6 +35,7 @@ def add_mapping_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--target", help="column with the quantity to forecast")
     group.add_argument("--id", dest="ids", action="append", help="id column (repeat for several)")
     group.add_argument("--price", help="price column")
+    group.add_argument("--revenue", help="sales value column; without a price, price = value / quantity")
     group.add_argument("--promo", help="promotion flag or discount column")
     group.add_argument("--category", help="category column")
     group.add_argument("--stock", help="stock-on-hand column")
@@ -50,7 +51,7 @@ def add_mapping_flags(parser: argparse.ArgumentParser) -> None:
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
     mapping: dict = {}
-    for field in ("date", "target", "price", "promo", "category", "stock"):
+    for field in ("date", "target", "price", "revenue", "promo", "category", "stock"):
         value = getattr(args, field)
         if value is not None:
             mapping[field] = None if value.lower() == "none" else value

@@ -148,6 +148,8 @@ def _standardise(raw: pd.DataFrame, mapping: ColumnMapping, date_format: str | N
     out[Y] = _target(raw[mapping.target], mapping.target) if mapping.target in raw.columns else np.nan
     if mapping.price:
         out[PRICE] = _price(raw[mapping.price], mapping.price, issues)
+    elif mapping.revenue:
+        out[PRICE] = _price_from_revenue(raw[mapping.revenue], out[Y], mapping.revenue, issues)
     if mapping.promo:
         out[PROMO] = _promo(raw[mapping.promo], mapping.promo, issues)
     if mapping.category:
@@ -266,6 +268,15 @@ def _price(cells: pd.Series, column: str, issues: list[Issue]) -> pd.Series:
         issues.append(Issue("price_nonpositive", f"{int(bad.sum())} price(s) in {column!r} are zero or negative "
                             f"({shown}); they are treated as unknown.", int(bad.sum())))
     return price.where(~bad)
+
+
+def _price_from_revenue(cells: pd.Series, quantity: pd.Series, column: str, issues: list[Issue]) -> pd.Series:
+    """Price per unit as revenue / quantity; rows without units sold (returns, zero lines) have no price."""
+    revenue = _optional_numbers(cells, column, issues)
+    price = (revenue / quantity.where(quantity > 0)).where(revenue > 0)
+    issues.append(Issue("price_from_revenue", f"Price per unit derived as {column!r} / quantity (no price column); "
+                        f"{int(price.notna().sum()):,} row(s) have one.", int(price.notna().sum()), "info"))
+    return price
 
 
 def _promo(cells: pd.Series, column: str, issues: list[Issue]) -> pd.Series:

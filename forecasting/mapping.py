@@ -34,6 +34,8 @@ ID_NAMES = ("sku", "skuid", "item", "itemid", "productid", "product", "productco
             "filiale", "tienda", "magasin", "商品", "商品编码", "商品id", "店铺", "门店")
 PRICE_NAMES = ("price", "priceactual", "actualprice", "sellprice", "sellingprice", "unitprice", "salesprice",
                "avgprice", "pricepaid", "preis", "verkaufspreis", "precio", "prix", "prezzo", "单价", "价格", "售价")
+REVENUE_NAMES = ("revenue", "sales", "salesamount", "salesvalue", "netsales", "grosssales", "amount", "turnover",
+                 "umsatz", "ventas", "importe", "chiffredaffaires", "销售额", "金额")
 PROMO_NAMES = ("promo", "promotion", "onpromotion", "onpromo", "ispromo", "promoflag", "deal",
                "discountinpercent", "discountpct", "discountpercent", "discount", "discountrate", "aktion", "rabatt",
                "promocion", "promoción", "descuento", "remise", "促销", "折扣")
@@ -121,6 +123,9 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     category = choose("category", _rank(groups, CATEGORY_NAMES))
     # A column named like the target but holding some text is still the target: conversion names the bad cells.
     target = choose("target", _rank(numeric, TARGET_NAMES) + _rank(text, TARGET_NAMES))
+    # Value per row next to a quantity target gives the price when no price column exists.
+    value_target = target is None or normalise(target) in REVENUE_NAMES
+    revenue = choose("revenue", [] if price or value_target else _rank(numeric, REVENUE_NAMES))
     drivers = pick("drivers", lambda: tuple(c for c in numeric if c not in taken and _is_driver(frame, c, date, ids)))
     series = given.get("series", ())
     if target is None and not series and "target" not in given:
@@ -134,8 +139,8 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
             f"no column looks like the quantity to forecast (numeric columns: {examples(numeric, 6) or 'none'}); "
             "choose the target column (--target)"
         )
-    return ColumnMapping(date=date, target=target, ids=ids, price=price, promo=promo, category=category,
-                         stock=stock, drivers=drivers, series=series)
+    return ColumnMapping(date=date, target=target, ids=ids, price=price, revenue=revenue, promo=promo,
+                         category=category, stock=stock, drivers=drivers, series=series)
 
 
 def _first(candidates: list[str], taken: set) -> str | None:

@@ -64,6 +64,9 @@ class ColumnMapping:
         Columns whose combination identifies a series (empty: one series).
     price, promo, category, stock
         Optional driver columns.
+    revenue
+        Sales value per row; without a price column the price is derived as
+        revenue / quantity (Superstore-style exports carry value, not price).
     drivers
         Other known-in-advance columns (holiday flags, markdown amounts ...).
     series
@@ -74,6 +77,7 @@ class ColumnMapping:
     target: str | None = None
     ids: tuple[str, ...] = ()
     price: str | None = None
+    revenue: str | None = None
     promo: str | None = None
     category: str | None = None
     stock: str | None = None

@@ -202,6 +202,7 @@ FIELDS = {
     "date": ("Date", "The period or order date."),
     "target": ("Quantity to forecast", "Units sold (or ordered); summed per period."),
     "price": ("Price", "Actual selling price per unit, after discounts."),
+    "revenue": ("Sales value", "Revenue per row; with no price column, the price is this value / the quantity."),
     "promo": ("Promotion", "A 0/1 flag or the discount depth."),
     "category": ("Category", "Groups series for Explore and for models that share information."),
     "stock": ("Stock on hand", "Zero sales at zero stock are unknown demand, not zero demand."),
@@ -262,11 +263,12 @@ def _mapping_editor(ref: FileRef, columns: list[str], choices: dict) -> dict:
            "target": select(row[1], "target", optional),
            "price": select(row[2], "price", optional),
            "promo": select(row[3], "promo", optional)}
-    row = st.columns(4)
-    new["category"] = select(row[0], "category", optional)
-    new["stock"] = select(row[1], "stock", optional)
-    new["shape"] = select(row[2], "shape", list(SHAPE_LABELS), format_func=SHAPE_LABELS.get)
-    new["freq"] = select(row[3], "freq", list(FREQ_LABELS), format_func=FREQ_LABELS.get)
+    row = st.columns(5)
+    new["revenue"] = select(row[0], "revenue", optional, disabled=new["price"] != NONE)
+    new["category"] = select(row[1], "category", optional)
+    new["stock"] = select(row[2], "stock", optional)
+    new["shape"] = select(row[3], "shape", list(SHAPE_LABELS), format_func=SHAPE_LABELS.get)
+    new["freq"] = select(row[4], "freq", list(FREQ_LABELS), format_func=FREQ_LABELS.get)
     row = st.columns(2)
     new["ids"] = multi(row[0], "ids")
     new["drivers"] = multi(row[1], "drivers")

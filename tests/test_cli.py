@@ -23,7 +23,7 @@ def test_inspect_json_on_the_sample():
     report = json.loads(done.stdout)
     sales = pd.read_csv(SAMPLE / "sales.csv")
     assert report["mapping"] == {
-        "date": "date", "target": "units", "ids": ["sku"], "price": "price", "promo": "promo",
+        "date": "date", "target": "units", "ids": ["sku"], "price": "price", "revenue": None, "promo": "promo",
         "category": "category", "stock": "stock", "drivers": [], "series": [],
     }
     assert report["shape"] == "panel"

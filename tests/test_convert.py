@@ -216,3 +216,18 @@ def test_dataset_can_be_rebuilt_with_another_mapping_without_rereading(tmp_path)
     weekly = build_dataset(raw, LoadOptions(freq="W", mapping={"ids": []}))
     assert weekly.summary()["n_series"] == 1
     assert weekly.freq == "W-MON"
+
+
+def test_without_a_price_column_the_price_comes_from_the_sales_value():
+    from forecasting.dataset import load_dataset
+
+    text = ("Order Date,Product ID,Quantity,Sales,Discount\n"
+            "2024-01-01,A,2,20.0,0\n2024-01-01,A,1,8.0,0.2\n2024-01-02,A,3,30.0,0\n2024-01-02,A,0,0,0\n"
+            "2024-01-03,A,1,10.0,0\n2024-01-04,A,4,40.0,0\n")
+    dataset = load_dataset(text.encode(), name="orders.csv")
+    assert dataset.mapping.revenue == "Sales" and dataset.mapping.price is None
+    day = dataset.frame.set_index("ds")
+    assert day.loc["2024-01-01", "price"] == pytest.approx(28.0 / 3)  # the day's value over its units
+    assert day.loc["2024-01-02", "price"] == pytest.approx(10.0)  # the zero line has no price
+    assert "price_from_revenue" in [i.kind for i in dataset.issues]
+    assert dataset.mapping.target == "Quantity"  # the quantity stays the target; the value only prices it

@@ -168,3 +168,12 @@ def test_whole_number_columns_named_like_ids_are_ids_unless_named_ids_exist():
                           "agency": ["x", "x", "y", "y"], "units": [3, 4, 5, 6]})
     assert detect_mapping(keyed).ids == ("agency",)  # readable names beat a numbered key
     assert detect_mapping(keyed.drop(columns="agency")).ids == ("timeseries",)
+
+
+def test_a_sales_value_column_is_the_revenue_only_next_to_a_quantity_and_without_a_price():
+    days = ["2024-01-01", "2024-01-02", "2024-01-03"]
+    orders = pd.DataFrame({"date": days, "sku": "a", "quantity": [1, 2, 3], "sales": [5.0, 9.0, 16.0]})
+    assert detect_mapping(orders).revenue == "sales" and detect_mapping(orders).target == "quantity"
+    assert detect_mapping(orders.assign(price=[5.0, 4.5, 5.3])).revenue is None
+    value_only = pd.DataFrame({"date": days, "store": "s", "sales": [5.0, 9.0, 16.0]})
+    assert detect_mapping(value_only).target == "sales" and detect_mapping(value_only).revenue is None

@@ -28,7 +28,7 @@ from ui import state
 from ui.messages import for_app
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sales.csv"
-MAPPING_FIELDS = ("date", "target", "ids", "price", "promo", "category", "stock", "drivers", "series")
+MAPPING_FIELDS = ("date", "target", "ids", "price", "revenue", "promo", "category", "stock", "drivers", "series")
 FREQ_NAMES = {"D": "daily", "W": "weekly", "M": "monthly"}
 
 

@@ -15,6 +15,7 @@ FLAG_LABELS = {
     "--target": "“Quantity to forecast”",
     "--id": "“Series id columns”",
     "--price": "“Price”",
+    "--revenue": "“Sales value”",
     "--promo none": "“Promotion” set to (none)",
     "--promo": "“Promotion”",
     "--category": "“Category”",
