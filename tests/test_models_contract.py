@@ -73,3 +73,18 @@ def test_negative_forecasts_are_clipped(tiny_panel):
     falling = tiny_panel.assign(y=np.maximum(0, 200 - tiny_panel.groupby("unique_id").cumcount() * 2.0))
     forecast = get_model("ridge").fit(falling).predict(60)
     assert (forecast["ridge"] >= 0).all()
+
+
+@pytest.mark.parametrize("name", ["ridge", "gradient_boosting"])
+def test_what_if_scenarios_in_one_pass_equal_one_forecast_each(name, tiny_panel):
+    from forecasting.models.base import future_dates
+
+    model = get_model(name).fit(tiny_panel, freq="D")
+    grid = future_dates(tiny_panel.groupby("unique_id")["ds"].max(), 5, "D")
+    price = tiny_panel.groupby("unique_id")["price"].last()
+    futures = [grid.assign(price=grid["unique_id"].map(price) * factor, promo=promo)
+               for factor, promo in ((0.8, 1.0), (1.0, 0.0), (1.2, 0.0))] + [None]
+    together = model.predict_many(5, futures)
+    for scenario, alone in zip(together, [model.predict(5, future=f) for f in futures], strict=True):
+        pd.testing.assert_frame_equal(scenario, alone, rtol=1e-9)
+    assert not together[0][name].equals(together[2][name])  # the scenarios really differ

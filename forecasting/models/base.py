@@ -142,6 +142,10 @@ class Forecaster:
         out = self._predict(int(horizon), grid, future, tuple(levels) if self.native_intervals else ())
         return self._finish(out, grid)
 
+    def predict_many(self, horizon: int, futures: list[pd.DataFrame | None]) -> list[pd.DataFrame]:
+        """One forecast per scenario of planned drivers (price and promotion what-ifs), as :meth:`predict` gives."""
+        return [self.predict(horizon, future=future) for future in futures]
+
     def future_grid(self, horizon: int) -> pd.DataFrame:
         """``unique_id, ds`` for every series and forecast period."""
         return future_dates(self.last_ds_, horizon, self.freq_)

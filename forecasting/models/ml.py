@@ -7,6 +7,8 @@ template), so fitting never leaks state between folds.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -21,6 +23,16 @@ from ..features import FeatureBuilder, FeatureConfig, future_frame, recursive_fo
 from ..schema import UID, Y
 from .base import Forecaster, Param
 from .registry import register
+
+SCENARIO_TAG = "\x1f"  # joins a series id and a scenario number; never in a real id
+
+
+def _tagged(frame: pd.DataFrame, scenario: int) -> pd.DataFrame:
+    return frame.assign(**{UID: frame[UID].astype(str) + f"{SCENARIO_TAG}{scenario}"})
+
+
+def _tagged_index(series: pd.Series, scenario: int) -> pd.Series:
+    return series.rename(index=lambda uid: f"{uid}{SCENARIO_TAG}{scenario}")
 
 RANDOM_STATE = 0
 
@@ -66,6 +78,26 @@ class GlobalFeatureModel(Forecaster):
         self.warnings_ = notes
         values = recursive_forecast(self.builder_, self.predict_features, self.tail_, rows, horizon)
         return grid.assign(**{self.name: values})
+
+    def predict_many(self, horizon: int, futures: list[pd.DataFrame | None]) -> list[pd.DataFrame]:
+        """All scenarios in one recursive pass: each scenario's series join as copies under tagged ids.
+
+        A recursive step costs about the same for 48 rows as for 7 x 48, so seven
+        price levels take little more than one forecast.
+        """
+        if len(futures) < 2:
+            return super().predict_many(horizon, futures)
+        stacked = copy.copy(self)
+        stacked.tail_ = pd.concat([_tagged(self.tail_, i) for i in range(len(futures))], ignore_index=True)
+        stacked.builder_ = copy.copy(self.builder_)
+        stacked.builder_.level_ = pd.concat([_tagged_index(self.builder_.level_, i) for i in range(len(futures))])
+        stacked.last_ds_ = pd.concat([_tagged_index(self.last_ds_, i) for i in range(len(futures))]).sort_index()
+        stacked.series_ = stacked.last_ds_.index.to_numpy()
+        planned = [_tagged(future, i) for i, future in enumerate(futures) if future is not None]
+        out = stacked.predict(horizon, future=pd.concat(planned, ignore_index=True) if planned else None)
+        parts = out[UID].astype(str).str.rsplit(SCENARIO_TAG, n=1, expand=True)
+        return [out[parts[1] == str(i)].assign(**{UID: parts[0]}).reset_index(drop=True)
+                for i in range(len(futures))]
 
     def predict_features(self, features: pd.DataFrame) -> np.ndarray:
         with threadpool_limits(limits=1, user_api="openmp"):  # a recursive step predicts a handful of rows

@@ -89,21 +89,30 @@ def adjustment_factors(planning: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def forecast_units(run: TrainedRun, future: pd.DataFrame, factors: pd.DataFrame | None = None) -> np.ndarray:
     """The model's forecast for each row of ``future`` (same order), scaled by adjustment ``factors`` if given."""
-    drivers = future.drop(columns=["period_end"], errors="ignore")
+    return forecast_scenarios(run, [future], factors)[0]
+
+
+def forecast_scenarios(run: TrainedRun, futures: list[pd.DataFrame],
+                       factors: pd.DataFrame | None = None) -> list[np.ndarray]:
+    """:func:`forecast_units` for several what-if scenarios at once (global models answer them in one pass)."""
     name = run.fitted.name
-    forecast = run.fitted.predict(run.spec.horizon, future=drivers)
-    merged = future[[UID, DS]].merge(forecast[[UID, DS, name]], on=[UID, DS], how="left")
-    units = merged[name].to_numpy(float)
-    if factors is None:
-        return units
-    scale = future[[UID, DS]].merge(factors, on=[UID, DS], how="left")["factor"].fillna(1.0).to_numpy(float)
-    return units * scale
+    drivers = [future.drop(columns=["period_end"], errors="ignore") for future in futures]
+    forecasts = run.fitted.predict_many(run.spec.horizon, drivers)
+    out = []
+    for future, forecast in zip(futures, forecasts, strict=True):
+        merged = future[[UID, DS]].merge(forecast[[UID, DS, name]], on=[UID, DS], how="left")
+        units = merged[name].to_numpy(float)
+        if factors is not None:
+            scale = future[[UID, DS]].merge(factors, on=[UID, DS], how="left")["factor"].fillna(1.0)
+            units = units * scale.to_numpy(float)
+        out.append(units)
+    return out
 
 
 def model_price_response(run: TrainedRun, df: pd.DataFrame, prices: pd.Series, *,
                          factors: tuple[float, ...] = MODEL_FACTORS,
                          planning: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Units over the horizon per series when every price is multiplied by each factor (one forecast per factor).
+    """Units over the horizon per series when every price is multiplied by each factor (one pass for all).
 
     Returns ``unique_id, factor, price, units``. A model that ignores price
     answers the same units at every factor, which is what it would plan with.
@@ -111,10 +120,11 @@ def model_price_response(run: TrainedRun, df: pd.DataFrame, prices: pd.Series, *
     """
     base = base_future(run, df, prices)
     scale = adjustment_factors(planning)
+    scenarios = [base.assign(**{PRICE: base[PRICE] * factor}) if PRICE in base.columns else base
+                 for factor in factors]
     parts = []
-    for factor in factors:
-        scenario = base.assign(**{PRICE: base[PRICE] * factor}) if PRICE in base.columns else base
-        units = pd.Series(forecast_units(run, scenario, scale)).groupby(base[UID].to_numpy()).sum()
+    for factor, forecast in zip(factors, forecast_scenarios(run, scenarios, scale), strict=True):
+        units = pd.Series(forecast).groupby(base[UID].to_numpy()).sum()
         parts.append(pd.DataFrame({UID: units.index, "factor": factor,
                                    PRICE: prices.reindex(units.index).to_numpy(float) * factor,
                                    "units": units.to_numpy(float)}))
