@@ -11,19 +11,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .plots import COLOURS, LAYOUT
+from .plots import COLOURS, LAYOUT, _figure
 from .schema import CATEGORY, DS, PRICE, UID
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf")
 MODEL = "#2ca02c"  # the trained model's what-if, next to the elasticity (history) in the regular colour
 GAIN, LOSS = "#2ca02c", "#d62728"
-
-
-def _figure(title: str, **layout) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(title={"text": title}, **{**LAYOUT, **layout})
-    return fig
 
 
 def _signed(values: pd.Series) -> list[str]:

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .adjustments import CHANGE, MODEL, REASONS
-from .plots import LAYOUT
+from .plots import _figure
 from .schema import DS, UID, Y
 
 COLOURS = {
@@ -24,12 +24,6 @@ COLOURS = {
     "no sales": "#9aa0a6",
     "changed": "rgba(214, 39, 40, 0.08)",
 }
-
-
-def _figure(title: str, **layout) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(title={"text": title}, **{**LAYOUT, **layout})
-    return fig
 
 
 def priority_figure(table: pd.DataFrame, *, top: int = 15, title: str = "Where the forecast missed most") -> go.Figure:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..cleaning import find_outliers, outlier_scores
+from ..cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
 from ..errors import ConfigError
 from ..metrics import CUTOFF
 from ..schema import DS, PRICE, PROMO, UID, Y, freq_family
@@ -38,8 +38,6 @@ from .products import default_products, period_days
 
 ALERT_COLUMNS = ["unique_id", "kind", "ds", "severity", "revenue_at_stake", "message", "category", "score"]
 KINDS = ("anomaly", "demand_shift", "bias_drift", "stockout_risk", "overstock")
-SEVERITIES = ("high", "medium", "low")
-ROLLING = {"D": 7, "W": 9, "M": 7}  # the rolling median the anomaly score is taken against (as in cleaning)
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def anomalies(df: pd.DataFrame, freq: str, price: pd.Series, settings: AlertSett
         return _frame([])
     scores = outlier_scores(data, freq)
     typical = data.groupby(UID, sort=False)[Y].transform(
-        lambda s: s.rolling(ROLLING[freq_family(freq)], center=True, min_periods=1).median())
+        lambda s: s.rolling(ROLLING_WINDOW[freq_family(freq)], center=True, min_periods=1).median())
     rows = []
     for i in np.flatnonzero(flagged.to_numpy()):
         row = data.iloc[i]

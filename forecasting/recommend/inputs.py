@@ -15,9 +15,9 @@ import pandas as pd
 from ..errors import ConfigError, DataValidationError, MappingError
 from ..features import PRICE_MEMORY
 from ..schema import DS, PRICE, PROMO, UID, freq_family
+from .products import DEFAULTED, ProductDefaults
 
-ASSUMED_COST_SHARE = 0.6  # unit cost as a share of the price when the products table has no cost
-DEFAULTED = "defaulted"  # the products table's column listing which fields are defaults (recommend.products)
+ASSUMED_COST_SHARE = ProductDefaults.cost_share  # unit cost as a share of the price when no cost is known
 
 
 def as_fraction(value: float, what: str, *, upper: float = 1.0) -> float:

@@ -101,11 +101,6 @@ class ErrorHistory:
     def windows(self) -> int:
         return len(self.dates) // self.horizon
 
-    @property
-    def cutoffs(self) -> list[pd.Timestamp]:
-        step = pd.tseries.frequencies.to_offset(self.freq)
-        return [self.dates[w * self.horizon] - step for w in range(self.windows)]
-
     @classmethod
     def from_predictions(cls, predictions: pd.DataFrame, model: str, horizon: int, freq: str) -> ErrorHistory:
         """From a backtest table ``unique_id, ds, cutoff, y, <model>`` whose windows follow each other."""
@@ -125,11 +120,6 @@ class ErrorHistory:
         n, windows, h = len(self.ids), self.windows, self.horizon
         blocks = self.forecast.reshape(n, windows, h)
         return extend(blocks, h + length, SEASON_LENGTH[freq_family(self.freq)])
-
-    def select(self, ids: list[str]) -> ErrorHistory:
-        index = [self.ids.index(i) for i in ids]
-        return ErrorHistory(tuple(ids), self.dates, self.horizon, self.freq, self.model, self.actual[index],
-                            self.forecast[index])
 
 
 def extend(values: np.ndarray, length: int, season: int) -> np.ndarray:
@@ -170,19 +160,15 @@ def error_history(run, df: pd.DataFrame, freq: str, *, windows: int | None = Non
     return ErrorHistory.from_predictions(have, run.name, horizon, freq)
 
 
-def lead_time_samples(history: ErrorHistory, periods: int, *,
-                      keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def lead_time_samples(history: ErrorHistory, periods: int) -> tuple[np.ndarray, np.ndarray]:
     """Errors and forecasts summed over ``periods`` periods from every start: two ``n x starts`` arrays.
 
     A sample starting at period r uses the forecast of the window holding r
     (extended past its horizon when needed) and the actuals of periods
-    r .. r + periods - 1. ``keep`` (a boolean per start) drops starts, e.g. those
-    that overlap a window being checked. Starts with missing actuals are NaN.
+    r .. r + periods - 1. Starts with missing actuals are NaN.
     """
     n, total, h = len(history.ids), len(history.dates), history.horizon
     starts = np.arange(0, total - periods + 1)
-    if keep is not None:
-        starts = starts[keep[: len(starts)]]
     if len(starts) == 0:
         return np.empty((n, 0)), np.empty((n, 0))
     cum_actual = np.concatenate([np.zeros((n, 1)), np.cumsum(history.actual, axis=1)], axis=1)
