@@ -11,9 +11,13 @@ import argparse
 import json
 import sys
 
+import pandas as pd
+
+from .convert import future_drivers
 from .dataset import Dataset, LoadOptions, load_dataset, prepare
 from .errors import ConfigError, ForecastingError
-from .io import DEFAULT_MAX_MB
+from .export import with_id_columns
+from .io import DEFAULT_MAX_MB, read_table
 from .schema import FREQ_CODES, SHAPES
 
 EXIT_BAD_INPUT = 2
@@ -157,8 +161,8 @@ def build_models(args: argparse.Namespace) -> list:
         if name not in registry:
             raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(registry)}")
         known = {p.name for p in registry[name].params}
-        params = {k: _parse_value(v) for k, v in {**overrides.get("", {}), **overrides.get(name, {})}.items()
-                  if k in known or name in overrides}
+        shared = {k: v for k, v in overrides.get("", {}).items() if k in known}  # unprefixed: where it applies
+        params = {k: _parse_value(v) for k, v in {**shared, **overrides.get(name, {})}.items()}
         if name == "auto":
             params.setdefault("horizon", args.horizon)
         built.append(get_model(name, **params))
@@ -211,9 +215,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 
 
 def run_forecast(args: argparse.Namespace) -> int:
-    from .convert import future_drivers  # noqa: PLC0415
     from .forecast import make_forecast  # noqa: PLC0415
-    from .io import read_table  # noqa: PLC0415
 
     dataset, frame = _prepared(args)
     models = build_models(args)
@@ -226,7 +228,7 @@ def run_forecast(args: argparse.Namespace) -> int:
     result = make_forecast(models[0], frame, dataset.freq, args.horizon, future=future, progress=_progress_printer())
     for note in result.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
-    table = with_id_columns(result.forecast, dataset)
+    table = with_id_columns(result.forecast, dataset.mapping)
     if args.out:
         table.to_csv(args.out, index=False)
     else:
@@ -236,27 +238,17 @@ def run_forecast(args: argparse.Namespace) -> int:
 
 def long_predictions(predictions, models: list[str], dataset: Dataset):
     """One row per series, window, period and model: the ``--predictions`` CSV."""
-    import pandas as pd  # noqa: PLC0415
+    from .forecast import output_names  # noqa: PLC0415
 
     pieces = []
     for model in models:
-        columns = {model: "yhat"}
-        for level in (80, 95):
-            for side in ("lo", "hi"):
-                columns[f"{model}-{side}-{level}"] = f"yhat_{side}_{level}"
+        columns = output_names(model, (80, 95))
         present = {k: v for k, v in columns.items() if k in predictions.columns}
         piece = predictions[["unique_id", "ds", "cutoff", "y", *present]].rename(columns=present)
         pieces.append(piece.assign(model=model))
     table = pd.concat(pieces, ignore_index=True)
     order = ["unique_id", "ds", "cutoff", "y", "model", "yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"]
-    return with_id_columns(table[[c for c in order if c in table.columns]], dataset)
-
-
-def with_id_columns(table, dataset: Dataset):
-    """Add the original id columns (split back out of ``unique_id``)."""
-    from .export import with_id_columns as split_ids  # noqa: PLC0415
-
-    return split_ids(table, dataset.mapping)
+    return with_id_columns(table[[c for c in order if c in table.columns]], dataset.mapping)
 
 
 def format_leaderboard(board, seconds: dict[str, float]) -> str:

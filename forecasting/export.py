@@ -15,6 +15,8 @@ def with_id_columns(table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame
     ids = list(mapping.ids)
     if not ids or ids == ["unique_id"]:
         return table
+    if len(ids) == 1:  # the id is the whole unique_id, even when it contains the separator
+        return table if ids[0] in table.columns else table.assign(**{ids[0]: table["unique_id"]})
     parts = table["unique_id"].str.split(ID_SEPARATOR, n=len(ids) - 1, expand=True, regex=False)
     return table.assign(**{column: parts[i] for i, column in enumerate(ids) if column not in table.columns})
 

@@ -130,12 +130,17 @@ def window_quantiles(predictions: pd.DataFrame, model: str, df: pd.DataFrame, fr
     return residual_quantiles(residuals, horizon, levels)
 
 
-def tidy(table: pd.DataFrame, model: str, levels: tuple[int, ...]) -> pd.DataFrame:
-    """Rename ``<model>``, ``<model>-lo-80`` ... to ``yhat``, ``yhat_lo_80`` ... and add a ``model`` column."""
-    renames = {model: "yhat"}
+def output_names(model: str, levels: tuple[int, ...]) -> dict[str, str]:
+    """``<model>`` -> ``yhat``, ``<model>-lo-80`` -> ``yhat_lo_80`` ...: backtest columns to the output contract."""
+    names = {model: "yhat"}
     for level in levels:
         for side in ("lo", "hi"):
-            renames[f"{model}-{side}-{level}"] = f"yhat_{side}_{level}"
-    out = table.rename(columns=renames).assign(model=model)
+            names[f"{model}-{side}-{level}"] = f"yhat_{side}_{level}"
+    return names
+
+
+def tidy(table: pd.DataFrame, model: str, levels: tuple[int, ...]) -> pd.DataFrame:
+    """Rename ``<model>``, ``<model>-lo-80`` ... to ``yhat``, ``yhat_lo_80`` ... and add a ``model`` column."""
+    out = table.rename(columns=output_names(model, levels)).assign(model=model)
     columns = [c for c in OUTPUT_COLUMNS if c in out.columns]
     return out[columns + [c for c in out.columns if c not in columns]].sort_values([UID, DS]).reset_index(drop=True)

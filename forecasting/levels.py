@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import explore
 from .events import event_window_days
+from .forecast import output_names
 from .intervals import apply_intervals, residual_quantiles, scaled_residuals
 from .metrics import CUTOFF, seasonal_scale, training_scales
 from .schema import DS, SEASON_LENGTH, UID, Y, freq_family
@@ -95,6 +96,4 @@ def _level_bands(run: TrainedRun, history: pd.DataFrame, ids: set, summed: pd.Da
     scale = pd.Series({name: seasonal_scale(history[Y].to_numpy(dtype="float64"), season)})
     point = summed.assign(**{UID: name}).rename(columns={"yhat": run.name})
     banded = apply_intervals(point, run.name, quantiles, scale, run.spec.levels)
-    renames = {run.name: "yhat", **{f"{run.name}-{side}-{level}": f"yhat_{side}_{level}"
-                                    for level in run.spec.levels for side in ("lo", "hi")}}
-    return banded.rename(columns=renames).drop(columns=[UID])
+    return banded.rename(columns=output_names(run.name, run.spec.levels)).drop(columns=[UID])

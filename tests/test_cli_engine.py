@@ -100,3 +100,13 @@ def test_engine_errors_are_one_line_with_exit_code_2(sales, args, message):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and re.search(message, lines[0]), done.stderr
+
+
+def test_unprefixed_params_go_only_to_the_models_that_have_them():
+    from argparse import Namespace
+
+    from forecasting.cli import build_models
+
+    args = Namespace(model="ridge,moving_average", horizon=7, param=["alpha=0.3", "moving_average.window=4"])
+    ridge, average = build_models(args)
+    assert ridge.alpha == 0.3 and average.window == 4

@@ -94,3 +94,9 @@ def test_event_periods_in_the_backtest_do_not_widen_ordinary_days_bands(run, sam
     ordinary = ~levels._has_event(calm["ds"], "D").to_numpy()
     width = (calm["yhat_hi_95"] - calm["yhat_lo_95"])[ordinary].mean()
     assert width < (pooled["yhat_hi_95"] - pooled["yhat_lo_95"])[ordinary].mean()
+
+
+def test_a_single_id_column_keeps_ids_that_contain_the_separator(run):
+    table = run.forecast.head(3).assign(unique_id="Shirt / Blue")
+    split = with_id_columns(table, ColumnMapping(date="date", target="units", ids=["product"]))
+    assert split["product"].tolist() == ["Shirt / Blue"] * 3

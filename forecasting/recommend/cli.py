@@ -21,10 +21,10 @@ import sys
 
 import pandas as pd
 
-from ..cli import _prepared, _progress_printer, add_mapping_flags, add_model_flags, build_models, with_id_columns
+from ..cli import _prepared, _progress_printer, add_mapping_flags, add_model_flags, build_models
 from ..errors import ConfigError
+from ..export import with_id_columns
 from .products import load_products
-from .simulation import year_of_windows
 
 KINDS = ("inventory", "alerts", "pricing", "promotion")
 INVENTORY_COLUMNS = ["unique_id", "service_level", "lead_time", "safety_stock", "reorder_point", "order_up_to",
@@ -77,7 +77,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         spec = TrainingSpec(models[0].name, args.horizon, params=models[0].get_params(), folds=args.folds)
         run = train(spec, frame, dataset.freq, progress=_progress_printer())
     table = KIND_RUNNERS[args.kind](args, frame, dataset.freq, run, matched)
-    table = with_id_columns(table, dataset)
+    table = with_id_columns(table, dataset.mapping)
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"{len(table):,} rows written to {args.out}", file=sys.stderr)
@@ -88,7 +88,7 @@ def run_recommend(args: argparse.Namespace) -> int:
 
 def _inventory(args, frame: pd.DataFrame, freq: str, run, matched) -> pd.DataFrame:
     from .inventory import PolicyOptions, error_history, recommend_inventory  # noqa: PLC0415
-    from .simulation import simulate_policy  # noqa: PLC0415
+    from .simulation import simulate_policy, year_of_windows  # noqa: PLC0415
 
     products = matched.table if matched else None
     options = PolicyOptions(service_level=args.service_level, eoq=args.eoq)
