@@ -373,9 +373,6 @@ def _fill_prices(work: pd.DataFrame, log: _ChangeLog) -> pd.DataFrame:
 
 def change_counts(changes: pd.DataFrame) -> pd.DataFrame:
     """Changed cells per cleaning action: ``action``, ``column``, ``count`` (most frequent first)."""
-    if changes.empty:
-        return pd.DataFrame({"action": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
-                             "count": pd.Series(dtype="int64")})
     counts = changes.groupby(["action", "column"], sort=False).size().rename("count").reset_index()
     return counts.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -384,6 +381,5 @@ def most_changed(changes: pd.DataFrame, candidates: list[str]) -> str | None:
     """The series among ``candidates`` with the most cleaning changes (the first candidate when none changed)."""
     if not candidates:
         return None
-    counts = changes[UID].value_counts() if not changes.empty else pd.Series(dtype="int64")
-    counts = counts.reindex(candidates, fill_value=0)
+    counts = changes[UID].value_counts().reindex(candidates, fill_value=0)
     return str(counts.idxmax()) if counts.max() > 0 else candidates[0]

@@ -140,8 +140,8 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     lines = _head_lines(text)
     del text  # pandas parses the bytes; keeping a decoded copy would double the memory
     delimiter = _sniff_delimiter(lines, name)
-    header_at = _find_header(list(csv.reader(lines, delimiter=delimiter)))
     rows = list(csv.reader(lines, delimiter=delimiter))
+    header_at = _find_header(rows)
     header = rows[header_at]
     _check_header(header, name)
     try:

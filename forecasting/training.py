@@ -21,6 +21,7 @@ from .features import FeatureConfig
 from .forecast import check_future, forecast_fitted, window_quantiles
 from .models.base import Forecaster
 from .models.registry import available, get_model
+from .quality import SPARSE_SHARE
 from .schema import UID, Y
 
 INTERVAL_WINDOWS = 2  # the last backtest windows whose errors size the future's intervals
@@ -137,7 +138,6 @@ def compare_runs(runs: list[TrainedRun]) -> pd.DataFrame:
 
 
 LARGE_TABLE_ROWS = 500_000  # above this a backtest of the global models takes minutes on a laptop
-SPARSE_SHARE = 0.2  # series that sell in fewer periods than this are better forecast coarser
 
 
 def size_warnings(df: pd.DataFrame) -> list[str]:

@@ -34,8 +34,9 @@ def main() -> None:
         return
     data: Loaded = state.loaded()
     settings = _settings()
+    planning = state.planning_forecast()
     try:
-        alerts = _alerts(data, run, products_table(), state.planning_forecast(), settings)
+        alerts = _alerts(data, run, products_table(), planning, settings)
     except ForecastingError as exc:
         st.error(str(exc))
         return
@@ -52,7 +53,7 @@ def main() -> None:
         "score": st.column_config.NumberColumn("score", format="%.2f")})
     st.download_button("Alerts (CSV)", with_id_columns(alerts, data.dataset.mapping).to_csv(index=False).encode(),
                        f"alerts_{run.name}.csv", mime="text/csv", icon=":material/download:", key="alerts_csv")
-    _series(data, alerts, shown)
+    _series(data, planning, alerts, shown)
 
 
 def _settings() -> AlertSettings:
@@ -105,7 +106,7 @@ def _filtered(alerts: pd.DataFrame) -> pd.DataFrame:
     return alerts[alerts["kind"].isin(kinds)].reset_index(drop=True)
 
 
-def _series(data: Loaded, alerts: pd.DataFrame, shown: pd.DataFrame) -> None:
+def _series(data: Loaded, planning: pd.DataFrame, alerts: pd.DataFrame, shown: pd.DataFrame) -> None:
     st.subheader("One series")
     names = list(dict.fromkeys(shown["unique_id"])) or list(dict.fromkeys(alerts["unique_id"]))
     uid = kept(st.selectbox, "alerts_series", names[0], options=names, label="Series",
@@ -114,7 +115,7 @@ def _series(data: Loaded, alerts: pd.DataFrame, shown: pd.DataFrame) -> None:
     for row in mine.to_dict("records"):
         st.markdown(f"**{KIND_LABELS[row['kind']]}** ({row['severity']}, {row['revenue_at_stake']:,.0f} at stake): "
                     f"{row['message']}")
-    st.plotly_chart(alert_series_figure(data.result.frame, state.planning_forecast(), alerts, uid), width="stretch",
+    st.plotly_chart(alert_series_figure(data.result.frame, planning, alerts, uid), width="stretch",
                     key="alerts_chart")
     if st.button("Open this series on the Explore page", key="alerts_open_explore", icon=":material/insights:"):
         _preselect_explore(uid)

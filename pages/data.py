@@ -389,12 +389,12 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
     if changes.empty:
         st.success("Cleaning changed nothing: the table is used as loaded.")
         return
+    counts = cleaning.change_counts(changes)
     left, right = st.columns([2, 3])
     with left:
-        st.dataframe(cleaning.change_counts(changes), hide_index=True, width="stretch")
+        st.dataframe(counts, hide_index=True, width="stretch")
     with right:
         st.markdown("\n".join(f"- {for_app(issue.message)}" for issue in result.summary))
-    counts = cleaning.change_counts(changes)
     action = kept(st.selectbox, "data_changes_action", ALL, options=[ALL, *counts["action"].unique()],
                   label="Changed cells", format_func=lambda a: "all actions" if a == ALL else a)
     shown = changes if action == ALL else changes.loc[changes["action"].eq(action)]

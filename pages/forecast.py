@@ -154,7 +154,7 @@ def _downloads(run: TrainedRun, planning: pd.DataFrame, data: Loaded, figure, na
     middle.download_button("Forecast, backtest and scores (Excel)", lambda: _workbook(run, table), f"{stem}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/table:", key="forecast_xlsx")
-    right.download_button("Report for stakeholders (HTML)", lambda: _report(run, data, figure, name, table),
+    right.download_button("Report for stakeholders (HTML)", lambda: _report(run, data, figure, name, table, planning),
                           f"{stem}_report.html", mime="text/html", icon=":material/description:",
                           key="forecast_report")
     st.caption("`yhat` is the forecast including manual adjustments from the Review page; `yhat_model` is the "
@@ -167,13 +167,13 @@ def _workbook(run: TrainedRun, table: pd.DataFrame) -> bytes:
                         "leaderboard": run.backtest.leaderboard, "settings": settings})
 
 
-def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFrame) -> str:
+def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFrame, planning: pd.DataFrame) -> str:
     facts = data.facts()
     summary = {"data": facts["file"], "series": facts["series"], "history": f"{facts['start']:%Y-%m-%d} to "
                f"{facts['end']:%Y-%m-%d}", "frequency": facts["freq_name"], "model": run.name,
                "horizon": run.spec.horizon, "forecast units": f"{table['yhat'].sum():,.0f}"}
     steps = error_by_step(run.backtest.predictions, [run.name, "seasonal_naive"])
-    total = level_view(run, data.result.frame, "total", explore.TOTAL, state.planning_forecast())
+    total = level_view(run, data.result.frame, "total", explore.TOTAL, planning)
     figures = [("Total forecast", plots.forecast_figure(total, title="Total: forecast and backtest",
                                                         history_periods=_shown(run)))]
     if name != explore.TOTAL:

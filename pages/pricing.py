@@ -18,7 +18,6 @@ from forecasting.errors import ForecastingError
 from forecasting.recommend.inputs import regular_prices
 from forecasting.recommend.pricing import (
     Elasticities,
-    estimate_elasticities,
     model_price_response,
     price_curves,
     recommend_prices,
@@ -26,7 +25,7 @@ from forecasting.recommend.pricing import (
 from forecasting.recommend.scenarios import adjustment_factors
 from forecasting.schema import PRICE, UID, freq_family
 from forecasting.training import TrainedRun
-from ui import state
+from ui import estimates, state
 from ui.data_access import Loaded
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
@@ -48,15 +47,15 @@ def main() -> None:
         st.page_link(state.DATA_PAGE, label="Go to the Data page", icon=":material/upload_file:")
         return
     try:
-        elasticities = _elasticities(data.key, freq, frame)
+        elasticities = estimates.elasticities(data.key, freq, frame)
     except ForecastingError as exc:
         st.error(str(exc))
         return
     down, up = _bounds()
     products, planning = products_editor(), state.planning_forecast()
     try:
-        response = _response(data.key, _stamp(run), planning, run, frame, freq)
-        table = _recommendations(data.key, _stamp(run), (down, up), products, planning, run, frame, freq,
+        response = _response(data.key, state.run_stamp(run), planning, run, frame, freq)
+        table = _recommendations(data.key, state.run_stamp(run), (down, up), products, planning, run, frame, freq,
                                  elasticities, response)
     except ForecastingError as exc:
         st.error(str(exc))
@@ -73,16 +72,6 @@ def main() -> None:
     if by_category.open:
         with by_category:
             _elasticity_view(elasticities)
-
-
-def _stamp(run: TrainedRun) -> str:
-    """Identifies a trained run in cache keys: retraining a model gives a new stamp."""
-    return f"{run.name}|{run.spec.horizon}|{run.seconds:.6f}"
-
-
-@st.cache_data(max_entries=4, show_spinner="Estimating price elasticities from the history ...")
-def _elasticities(data_key: str, freq: str, _frame: pd.DataFrame) -> Elasticities:
-    return estimate_elasticities(_frame, freq)
 
 
 @st.cache_data(max_entries=4, show_spinner="Asking the trained model how demand follows price ...")

@@ -22,7 +22,7 @@ import streamlit as st
 
 from forecasting import plots_decisions_pricing as charts
 from forecasting.errors import ForecastingError
-from forecasting.recommend.elasticity import Elasticities, estimate_elasticities
+from forecasting.recommend.elasticity import Elasticities
 from forecasting.recommend.promotions import (
     PlanResult,
     past_promotions,
@@ -34,7 +34,7 @@ from forecasting.recommend.promotions import (
 from forecasting.recommend.scenarios import horizon_periods, refuse_without_drivers
 from forecasting.schema import CATEGORY, PRICE, PROMO, UID
 from forecasting.training import TrainedRun
-from ui import state
+from ui import estimates, state
 from ui.data_access import Loaded
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
@@ -91,10 +91,6 @@ def main() -> None:
                 _windows(data, run, products, elasticities)
 
 
-def _stamp(run: TrainedRun) -> str:
-    return f"{run.name}|{run.spec.horizon}|{run.seconds:.6f}"
-
-
 def _refusal(run: TrainedRun, frame: pd.DataFrame) -> str | None:
     try:
         refuse_without_drivers(run, frame, "forecast a promotion")
@@ -108,15 +104,10 @@ def _history_estimates(data: Loaded, freq: str) -> Elasticities | None:
     if PRICE not in data.result.frame.columns:
         return None
     try:
-        return _elasticities(data.key, freq, data.result.frame)
+        return estimates.elasticities(data.key, freq, data.result.frame)
     except ForecastingError as exc:
         st.caption(f"No elasticities from the history: {exc}")
         return None
-
-
-@st.cache_data(max_entries=4, show_spinner="Estimating price elasticities and promotion lifts from the history ...")
-def _elasticities(data_key: str, freq: str, _frame: pd.DataFrame) -> Elasticities:
-    return estimate_elasticities(_frame, freq)
 
 
 @st.cache_data(max_entries=16, show_spinner="Forecasting with and without the promotion ...")
@@ -146,7 +137,7 @@ def _planner(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
     if plan is None:
         return
     try:
-        result = _simulate(data.key, _stamp(run), plan, products, state.planning_forecast(), run, frame,
+        result = _simulate(data.key, state.run_stamp(run), plan, products, state.planning_forecast(), run, frame,
                            data.dataset.freq, elasticities)
     except ForecastingError as exc:
         st.error(str(exc))
@@ -296,7 +287,7 @@ def _windows(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
         length = kept(st.number_input, "promotions_w_length", 7, label="Length (days)", min_value=1, max_value=60)
     with right:
         top = kept(st.number_input, "promotions_w_top", 10, label="Show the best", min_value=1, max_value=100)
-    params = (data.key, _stamp(run), discount, int(length), int(top))
+    params = (data.key, state.run_stamp(run), discount, int(length), int(top))
     if st.button("Rank the windows", key="promotions_rank", icon=":material/leaderboard:"):
         try:
             with st.spinner("Forecasting every candidate window ..."):

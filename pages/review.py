@@ -53,7 +53,7 @@ def main() -> None:
     data = state.loaded()
     history = data.result.frame
     categories = adj.series_categories(history)
-    planned = _planned(run, categories)
+    planned = state.planning_forecast()
     st.caption(f"Model **{run.name}**, {run.spec.horizon} periods ahead, scored on the last {run.spec.folds} "
                "backtest windows. Adjustments made here carry into the Forecast page's downloads and the "
                "decision pages.")
@@ -72,15 +72,6 @@ def main() -> None:
     with form:
         _adjustment_form(run, unique_id, category, categories)
     _adjustments_section(run, categories)
-
-
-def _planned(run: TrainedRun, categories: pd.Series) -> pd.DataFrame:
-    """The forecast with the stored adjustments; if they cannot apply, say why and show the model's own."""
-    try:
-        return adj.apply_adjustments(run.forecast, state.adjustments(), categories=categories)
-    except ForecastingError as exc:
-        st.error(f"The adjustments cannot be applied: {exc}")
-        return adj.apply_adjustments(run.forecast, None)
 
 
 # Ranking ------------------------------------------------------------------------------------------------------------

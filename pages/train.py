@@ -159,8 +159,7 @@ def _trained(data: Loaded) -> None:
                    "data. Try ETS, gradient boosting or auto (which backtests candidates and averages the best).",
                    icon=":material/trending_down:")
     names = list(runs)
-    current = st.session_state.get(state.TRAIN_CHOSEN)
-    best = state.chosen_run().name if current not in runs else current
+    best = state.chosen_run().name
     left, right = st.columns([2, 1])
     with left:
         pick = st.selectbox("Model the Forecast, Review and decision pages use", names, index=names.index(best),

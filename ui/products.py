@@ -68,12 +68,6 @@ def products_table() -> pd.DataFrame | None:
     return None if store is None else store["table"]
 
 
-def products_notes() -> list[str]:
-    """What matching the products file said (unknown ids, series using defaults)."""
-    store = _store()
-    return [] if store is None else list(store["notes"])
-
-
 def products_editor(*, expanded: bool = False) -> pd.DataFrame | None:
     """Upload a products file or edit the values in a table; returns the products table in use."""
     store = _store()

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecasting.cleaning import CleaningResult
-    from forecasting.dataset import Dataset
     from forecasting.training import TrainedRun
     from ui.data_access import Loaded
 
@@ -33,7 +32,6 @@ DATA_UPLOAD_FAILED = "data_upload_failed"  #: (digest, message) of the last uplo
 DATA_CHOICES = "data_choices"  #: FileRef -> the column mapping, shape and frequency chosen for that file
 DATA_DETECT_FAILED = "data_detect_failed"  #: FileRef -> (message, blank choices) when detection failed
 DATA_EDITING = "data_editing"  #: the FileRef whose choices the mapping widgets show
-DATA_KEPT = "data_kept"  #: last values of the Data page's widgets, restored after other pages were shown
 
 # Explore page ---------------------------------------------------------------
 EXPLORE_LEVEL = "explore_level"  #: widget: total, category or sku
@@ -44,10 +42,7 @@ EXPLORE_KEPT = "explore_kept"
 TRAIN_PAGE = "pages/train.py"
 TRAIN_MODELS = "train_models"  #: Loaded.key -> {model name -> forecasting.training.TrainedRun}
 TRAIN_CHOSEN = "train_chosen"  #: the model name the Forecast, Review and decision pages use
-TRAIN_KEPT = "train_kept"
-FORECAST_KEPT = "forecast_kept"
 REVIEW_ADJUSTMENTS = "review_adjustments"  #: Loaded.key -> adjustments table (forecasting.adjustments)
-REVIEW_KEPT = "review_kept"
 
 
 def init_state() -> None:
@@ -60,14 +55,10 @@ def init_state() -> None:
         DATA_CHOICES: {},
         DATA_DETECT_FAILED: {},
         DATA_EDITING: None,
-        DATA_KEPT: {},
         EXPLORE_KEPT: {},
         TRAIN_MODELS: {},
         TRAIN_CHOSEN: None,
-        TRAIN_KEPT: {},
-        FORECAST_KEPT: {},
         REVIEW_ADJUSTMENTS: {},
-        REVIEW_KEPT: {},
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
@@ -76,12 +67,6 @@ def init_state() -> None:
 def loaded() -> Loaded | None:
     """The loaded data (file, choices, dataset, cleaning result), or ``None``."""
     return st.session_state.get(DATA_LOADED)
-
-
-def current_dataset() -> Dataset | None:
-    """The loaded :class:`~forecasting.dataset.Dataset` (before cleaning), or ``None``."""
-    data = loaded()
-    return data.dataset if data is not None else None
 
 
 def cleaning_result() -> CleaningResult | None:
@@ -140,6 +125,11 @@ def planning_forecast() -> pd.DataFrame | None:
     if run is None:
         return None
     return apply_adjustments(run.forecast, adjustments(), categories=series_categories(cleaned_frame()))
+
+
+def run_stamp(run: TrainedRun) -> str:
+    """Identifies a trained run in cache keys: retraining a model gives a new stamp."""
+    return f"{run.name}|{run.spec.horizon}|{run.seconds:.6f}"
 
 
 def require_run(page_name: str) -> TrainedRun | None:
