@@ -298,13 +298,21 @@ def _expected_spikes(frame: pd.DataFrame, freq: str) -> pd.Series:
     for column in frame.columns:
         if "holiday" in column.lower() or "event" in column.lower():
             expected |= pd.to_numeric(frame[column], errors="coerce").fillna(0) > 0
-    family = freq_family(freq)
-    if family in ("D", "W") and len(frame):
-        days = event_window_days(frame[DS].min() - pd.Timedelta(days=7), frame[DS].max() + pd.Timedelta(days=7))
-        if family == "W":
-            days = _spread(days, 6)  # a week may be labelled by its first or its last day
-        expected |= frame[DS].isin(days)
-    return expected
+    return expected | near_events(frame[DS], freq)
+
+
+def near_events(ds: pd.Series, freq: str) -> pd.Series:
+    """Daily or weekly periods on or around a shopping event, where spikes are expected.
+
+    Monthly periods are never marked: an event falls in the same month every
+    year, so seasonality already explains it.
+    """
+    if freq_family(freq) == "M" or ds.empty:
+        return pd.Series(False, index=ds.index)
+    days = event_window_days(ds.min() - pd.Timedelta(days=7), ds.max() + pd.Timedelta(days=7))
+    if freq_family(freq) == "W":
+        days = _spread(days, 6)  # a week may be labelled by its first or its last day
+    return ds.isin(days)
 
 
 def _spread(days: pd.DatetimeIndex, radius: int) -> pd.DatetimeIndex:

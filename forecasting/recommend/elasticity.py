@@ -27,9 +27,8 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 from threadpoolctl import threadpool_limits
 
-from ..cleaning import find_outliers
+from ..cleaning import find_outliers, near_events
 from ..errors import DataValidationError
-from ..events import event_window_days
 from ..schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, Y, freq_family
 from .pooling import Z95, GroupEstimate, random_effects, shrink
 
@@ -113,19 +112,8 @@ def usable_rows(df: pd.DataFrame, freq: str) -> pd.Series:
             out |= df[Y] >= stock
         ok &= ~out
     ok &= ~find_outliers(df, freq)
-    ok &= ~_near_events(df[DS], freq)
+    ok &= ~near_events(df[DS], freq)
     return ok
-
-
-def _near_events(ds: pd.Series, freq: str) -> pd.Series:
-    family = freq_family(freq)
-    if family == "M" or ds.empty:
-        return pd.Series(False, index=ds.index)  # events fall in the same month each year: the yearly waves absorb them
-    days = event_window_days(ds.min() - pd.Timedelta(days=7), ds.max() + pd.Timedelta(days=7))
-    if family == "W":  # a week may be labelled by its first or its last day: widen by six days each way
-        days = pd.DatetimeIndex(np.unique(np.concatenate([(days + pd.Timedelta(days=k)).to_numpy()
-                                                          for k in range(-6, 7)])))
-    return ds.isin(days)
 
 
 def design_matrix(series: pd.DataFrame, freq: str, origin: pd.Timestamp,

@@ -25,6 +25,7 @@ from .scenarios import (
     adjustment_factors,
     base_future,
     check_same_data,
+    forecast_scenarios,
     forecast_units,
     model_price_response,
 )
@@ -140,13 +141,15 @@ def _model_check(table: pd.DataFrame, run: TrainedRun, df: pd.DataFrame, prices:
     base = base_future(run, df, prices)
     ids = base[UID].to_numpy()
     today = None if model_response is None else model_response[np.isclose(model_response["factor"], 1.0)]
-    if today is not None and set(today[UID]) >= set(table[UID]):
-        baseline = today.set_index(UID)["units"]
-    else:
-        baseline = pd.Series(forecast_units(run, base, factors)).groupby(ids).sum()
     recommended = table.set_index(UID)["recommended_price"]
     moved = base.assign(**{PRICE: base[UID].map(recommended)})
-    moved = pd.Series(forecast_units(run, moved, factors)).groupby(ids).sum()
+    if today is not None and set(today[UID]) >= set(table[UID]):
+        baseline = today.set_index(UID)["units"]
+        moved = pd.Series(forecast_units(run, moved, factors)).groupby(ids).sum()
+    else:  # both scenarios in one pass
+        at_today, at_recommended = forecast_scenarios(run, [base, moved], factors)
+        baseline = pd.Series(at_today).groupby(ids).sum()
+        moved = pd.Series(at_recommended).groupby(ids).sum()
     out = table.assign(baseline_units=table[UID].map(baseline))
     out["expected_units"] = out["baseline_units"] * (1 + out["expected_units_change_pct"] / 100)
     out["baseline_revenue"] = out["baseline_units"] * out["current_price"]
@@ -211,15 +214,15 @@ def price_curves(df: pd.DataFrame, freq: str, run: TrainedRun, unique_id: str,
     costs = unit_costs(prices, products, cost_share=cost_share).set_index(UID).loc[unique_id]
     p0, cost = float(costs["current_price"]), float(costs["unit_cost"])
     factors = np.linspace(max(1 - 2 * down, 0.05), 1 + 2 * up, points)
-    baseline = _baseline_units(run, df, prices, unique_id, model_response, planning)
+    response = model_response if model_response is not None else model_price_response(run, df, prices,
+                                                                                       planning=planning)
+    baseline = _baseline_units(run, df, prices, unique_id, response, planning)  # factor 1 of the response
     curve = pd.DataFrame({PRICE: p0 * factors, "price_change_pct": 100 * (factors - 1)})
     for column, e in (("units", row["elasticity"]), ("units_lo", row["elasticity_lo"]),
                       ("units_hi", row["elasticity_hi"])):
         curve[column] = baseline * factors**e
     curve["revenue"] = curve["units"] * curve[PRICE]
     curve["profit"] = curve["units"] * (curve[PRICE] - cost)
-    response = model_response if model_response is not None else model_price_response(run, df, prices,
-                                                                                       planning=planning)
     mine = response[response[UID] == unique_id].sort_values("factor")
     curve["units_model"] = np.interp(factors, mine["factor"], mine["units"], left=np.nan, right=np.nan)
     curve["revenue_model"] = curve["units_model"] * curve[PRICE]

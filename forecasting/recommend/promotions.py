@@ -37,6 +37,7 @@ from .scenarios import (
     adjustment_factors,
     base_future,
     check_same_data,
+    forecast_scenarios,
     forecast_units,
     horizon_periods,
     refuse_without_drivers,
@@ -284,10 +285,11 @@ def _simulate(run: TrainedRun, rows: pd.DataFrame, context: _Context) -> tuple[p
     Returns the summary (in the order of ``rows``) and the per-period paths.
     """
     rows = rows.reset_index(drop=True).assign(_batch=lambda r: r.groupby(UID).cumcount())
+    batches = [batch for _, batch in rows.groupby("_batch", sort=True)]
+    promoted = [_promoted_future(batch, context) for batch in batches]
+    forecasts = forecast_scenarios(run, [scenario for scenario, _ in promoted], context.factors)  # one pass
     results, paths = {}, []
-    for _, batch in rows.groupby("_batch", sort=True):
-        scenario, shares = _promoted_future(batch, context)
-        units = forecast_units(run, scenario, context.factors)
+    for batch, (scenario, shares), units in zip(batches, promoted, forecasts, strict=True):
         for i, item in batch.iterrows():
             results[i] = _measure(item, shares[i], units, scenario, context)
             paths.append(_path(i, item[UID], shares[i], units, scenario, context))
