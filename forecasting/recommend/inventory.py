@@ -297,6 +297,11 @@ def review_periods(review_days, freq: str) -> np.ndarray:
     return np.maximum(np.round(np.asarray(review_days, dtype="float64") / period_days(freq)), 1).astype(int)
 
 
+def order_quantity(order_up_to: float, position: float, moq: float) -> int:
+    """Whole units that lift the inventory position to the order-up-to level, at least the minimum order."""
+    return math.ceil(max(order_up_to - position, moq))
+
+
 def eoq(annual_demand, order_cost, unit_cost, holding_rate) -> np.ndarray:
     """Economic order quantity ``sqrt(2 D K / (h c))``; NaN when holding a unit costs nothing."""
     holding = np.asarray(unit_cost, dtype="float64") * np.asarray(holding_rate, dtype="float64")
@@ -426,7 +431,7 @@ def _recommend_one(item: dict, path: pd.Series, models: ErrorModels, freq: str, 
     if not np.isfinite(reorder):  # no error sample covers the protection period: no recommendation, say so
         quantity = float("nan")
     else:
-        quantity = float(math.ceil(max(order_up_to - position, item["moq"]))) if position < reorder else 0.0
+        quantity = float(order_quantity(order_up_to, position, item["moq"])) if position < reorder else 0.0
     lead_model = models.model(item[UID], lead)
     lead_spread = float(spread(lead_demand, lead_model.kappa))
     margin = (position - lead_demand) / lead_spread
@@ -509,7 +514,7 @@ def _run_forward(demand: np.ndarray, on_hand: float, on_order: float, lead: int,
     stock, pipeline, out = float(on_hand), float(on_order), np.empty(len(demand))
     for t, units in enumerate(demand):
         if policy is not None and t % policy[0] == 0 and stock + pipeline < policy[1]:
-            quantity = math.ceil(max(policy[2] - stock - pipeline, policy[3]))
+            quantity = order_quantity(policy[2], stock + pipeline, policy[3])
             arrivals[t + lead - 1] += quantity
             pipeline += quantity
         stock += arrivals[t]

@@ -32,6 +32,7 @@ from .inventory import (
     eoq,
     error_history,
     lead_periods,
+    order_quantity,
     pools,
     review_periods,
     spread,
@@ -154,7 +155,7 @@ def _replay(item: dict, demand: np.ndarray, extended: np.ndarray, history: Error
         reorder, order_up_to = levels(r)
         position = on_hand + arriving[r:].sum()
         if position < reorder:
-            arriving[r + lead - 1] += math.ceil(max(order_up_to - position, float(item["moq"])))
+            arriving[r + lead - 1] += order_quantity(order_up_to, position, float(item["moq"]))
             orders += 1
     # Replenishment cycles: from one delivery (the opening stock is the first) to the period before the next.
     deliveries = [0, *np.flatnonzero(arriving[1:total])+1, total]
