@@ -15,12 +15,13 @@ import pandas as pd
 
 from .crossval import Progress, cross_validate, usable_windows, window_cutoffs
 from .errors import ConfigError, DataValidationError
+from .features import NOT_DRIVERS
 from .intervals import apply_intervals, residual_quantiles, scaled_residuals
 from .metrics import CUTOFF, evaluate, summarise, training_scales
 from .models.auto import AutoForecaster, choose, combine
 from .models.base import Forecaster
 from .models.registry import get_model
-from .schema import DS, SEASON_LENGTH, UID, Y, freq_family
+from .schema import DS, PRICE, PROMO, SEASON_LENGTH, UID, Y, freq_family
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def _scaled_progress(progress: Progress | None, index: int, total: int) -> Progr
 
 def ignored_drivers(model: Forecaster, df: pd.DataFrame) -> list[str]:
     """A warning when the data has drivers (price, promotion ...) that this model cannot use."""
-    drivers = [c for c in df.columns if c not in (UID, DS, Y, "category", "stock")]
+    drivers = [c for c in df.columns if c not in NOT_DRIVERS - {PRICE, PROMO}]
     if model.uses_exog or not drivers:
         return []
     return [f"{model.label} ignores the drivers {', '.join(drivers)}; choose a model that uses them "

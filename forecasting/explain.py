@@ -82,22 +82,24 @@ def driver_effects(model: Forecaster, df: pd.DataFrame, horizon: int) -> DriverE
     if PROMO in df.columns:
         base[PROMO] = 0.0
 
-    def total(scenario: pd.DataFrame) -> pd.Series:
-        forecast = model.predict(horizon, future=scenario)
-        return forecast.groupby(UID)[model.name].sum()
-
+    scenarios = {"off": base}
+    if PRICE in df.columns:
+        scenarios["low"] = base.assign(**{PRICE: base[PRICE] * (1 - PRICE_STEP)})
+        scenarios["high"] = base.assign(**{PRICE: base[PRICE] * (1 + PRICE_STEP)})
+    if PROMO in df.columns:
+        scenarios["on"] = base.assign(**{PROMO: 1.0})
+    forecasts = model.predict_many(horizon, list(scenarios.values()))  # one pass for global models
+    totals = {name: f.groupby(UID)[model.name].sum() for name, f in zip(scenarios, forecasts, strict=True)}
     out = pd.DataFrame(index=pd.Index(model.series_, name=UID))
     elasticity = uplift = None
     if PRICE in df.columns:
-        low = total(base.assign(**{PRICE: base[PRICE] * (1 - PRICE_STEP)}))
-        high = total(base.assign(**{PRICE: base[PRICE] * (1 + PRICE_STEP)}))
+        low, high = totals["low"], totals["high"]
         ratio = np.log(high.clip(lower=1e-9) / low.clip(lower=1e-9))
         out["price_elasticity"] = ratio / np.log((1 + PRICE_STEP) / (1 - PRICE_STEP))
         weights = (low + high).clip(lower=1e-9)
         elasticity = float(np.average(out["price_elasticity"], weights=weights.reindex(out.index)))
     if PROMO in df.columns:
-        off = total(base)
-        on = total(base.assign(**{PROMO: 1.0}))
+        off, on = totals["off"], totals["on"]
         out["promo_uplift"] = on / off.replace(0, np.nan) - 1
         uplift = float(on.sum() / off.sum() - 1) if off.sum() > 0 else None
     return DriverEffects(elasticity, uplift, out.reset_index())

@@ -329,24 +329,26 @@ class StepDemand:
     old weight as pandas does). A test checks equality with the full rebuild.
     """
 
-    def __init__(self, builder: FeatureBuilder, work: pd.DataFrame, first: np.ndarray) -> None:
+    def __init__(self, builder: FeatureBuilder, work: pd.DataFrame) -> None:
         self.builder, self.work = builder, work
         self.cfg, self.freq = builder.config, builder.freq
         self.y = builder.target(work[Y]).astype("float64").to_numpy(copy=True)
         codes = pd.factorize(work[UID], sort=False)[0]
         boundaries = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
         self.start = np.repeat(boundaries, np.diff(np.r_[boundaries, len(work)]))  # first row of each row's series
-        self.first = first
         self.ewm: dict[float, np.ndarray] = {}
-        self.gap = np.zeros(len(first))  # unknown periods just before the forecast, per series
+        self.gap = np.zeros(0)  # unknown periods just before the forecast, per series (set by the first step)
+
+    def first(self, rows: np.ndarray) -> pd.DataFrame:
+        """The first step's features, built by the feature builder itself; they seed the smoothed means."""
+        frame = self.builder.demand(self.work).iloc[rows]
+        for alpha in self.cfg.ewm_alphas:
+            self.ewm[alpha] = frame[f"ewm_{alpha:g}"].to_numpy(dtype="float64", copy=True)
+        self.gap = self._trailing_unknown(rows)
+        return frame
 
     def at(self, rows: np.ndarray) -> pd.DataFrame:
-        if rows is self.first or np.array_equal(rows, self.first):
-            frame = self.builder.demand(self.work).iloc[rows]
-            for alpha in self.cfg.ewm_alphas:
-                self.ewm[alpha] = frame[f"ewm_{alpha:g}"].to_numpy(dtype="float64", copy=True)
-            self.gap = self._trailing_unknown(rows)
-            return frame
+        """A later step's features, from the demand arrays."""
         out: dict[str, np.ndarray] = {}
         for k in self.cfg.lags_for(self.freq):
             out[f"lag_{k}"] = self._value(rows - k, rows)
@@ -428,13 +430,12 @@ def recursive_forecast(
     future_index = np.flatnonzero(is_future)
     known = builder.exogenous(work)  # does not depend on demand: built once
     out = np.empty(len(future_index))
-    demand = StepDemand(builder, work, future_index[step == 0])
+    demand = StepDemand(builder, work)
     for h in range(horizon):
         at = future_index[step == h]
-        features = builder.combine(demand.at(at), known.iloc[at])
+        features = builder.combine(demand.first(at) if h == 0 else demand.at(at), known.iloc[at])
         values = np.clip(builder.inverse(predict(features)), 0, None)
         demand.record(at, values)
-        work.loc[at, Y] = values
         out[step == h] = values
     # Return in the order of ``rows`` (sorted by unique_id, ds like ``work``'s future part).
     order = work.loc[future_index, [UID, DS]].reset_index(drop=True)

@@ -76,7 +76,7 @@ def forecast_fitted(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The tidy forecast of a model fitted on ``df``, with intervals from ``quantiles`` (see :func:`window_quantiles`)."""
     season = SEASON_LENGTH[freq_family(freq)]
-    point = fitted.predict(horizon, future=future, levels=levels)
+    point = fitted.predict(horizon, future=future)  # conformal intervals below; native ones are not used
     scale = df.groupby(UID, sort=True)[Y].apply(lambda s: seasonal_scale(s.to_numpy(dtype="float64"), season))
     name = fitted.name
     table = apply_intervals(point[[UID, DS, name]], name, quantiles, scale, levels) if quantiles is not None \

@@ -99,8 +99,6 @@ def _verify(model: Forecaster, expected: pd.DataFrame, folder: Path) -> None:
 def _jsonable(value):
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, tuple):
-        return list(value)
     raise TypeError(f"cannot save {type(value).__name__} in model.json")
 
 
