@@ -68,6 +68,10 @@ class BacktestResult:
     notes: dict[str, list[str]] = field(default_factory=dict)  # fallbacks and ignored drivers, per model
     calibration: pd.DataFrame | None = None  # predictions of the calibration windows
 
+    def windows(self) -> pd.DataFrame:
+        """Predictions of every window, calibration and scored, in time order."""
+        return pd.concat([t for t in (self.calibration, self.predictions) if t is not None], ignore_index=True)
+
 
 def backtest(
     models: list[Forecaster],

@@ -77,7 +77,7 @@ def _summed_folds(run: TrainedRun, ids: set) -> pd.DataFrame:
 
 def _level_bands(run: TrainedRun, history: pd.DataFrame, ids: set, summed: pd.DataFrame, name: str) -> pd.DataFrame:
     """Conformal bands for a summed forecast from the summed errors of every backtest window."""
-    windows = pd.concat([t for t in (run.backtest.calibration, run.backtest.predictions) if t is not None])
+    windows = run.backtest.windows()
     rows = windows[windows[UID].isin(ids)]
     cv = rows.groupby([CUTOFF, DS], sort=True)[[Y, run.name]].sum().reset_index().assign(**{UID: name})
     season = SEASON_LENGTH[freq_family(run.freq)]

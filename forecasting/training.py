@@ -19,6 +19,7 @@ from .backtest import BacktestConfig, BacktestResult, backtest
 from .crossval import Progress
 from .features import FeatureConfig
 from .forecast import check_future, forecast_fitted, window_quantiles
+from .models.auto import AutoForecaster
 from .models.base import Forecaster
 from .models.registry import available, get_model
 from .quality import SPARSE_SHARE
@@ -99,7 +100,8 @@ def train(
                       progress=(lambda share, message: progress(0.85 * share, message)) if progress else None)
     if progress:
         progress(0.85, f"{model.name}: fitting on all the history")
-    fitted = model.clone().fit(df, freq=freq)
+    refit = model.with_validation(result.windows()) if isinstance(model, AutoForecaster) else model.clone()
+    fitted = refit.fit(df, freq=freq)
     if progress:
         progress(0.97, f"{model.name}: forecasting {spec.horizon} periods")
     quantiles = window_quantiles(result.predictions, model.name, df, freq, spec.horizon, spec.levels,

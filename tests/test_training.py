@@ -63,3 +63,20 @@ def test_big_or_sparse_tables_get_a_warning_before_training(tiny_panel, monkeypa
     assert "sell in fewer than 3% of their periods" in " ".join(training.size_warnings(sparse))
     monkeypatch.setattr(training, "LARGE_TABLE_ROWS", len(tiny_panel) - 1)
     assert training.size_warnings(tiny_panel)[0].startswith("360 rows (3 series): training will take minutes")
+
+
+def test_auto_reuses_the_backtest_for_its_final_choice_and_chooses_as_a_plain_fit(tiny_panel, monkeypatch):
+    from forecasting.models import auto
+
+    run = train(TrainingSpec("auto", horizon=7, params={"horizon": 7}, folds=2), tiny_panel, "D")
+    plain = get_model("auto", horizon=7).fit(tiny_panel, freq="D")
+    assert run.fitted.choice_.models == plain.choice_.models
+    assert run.fitted.choice_.scores == pytest.approx(plain.choice_.scores)
+    pd.testing.assert_frame_equal(run.fitted.predict(7), plain.predict(7))
+
+    def cross_validated_again(*args, **kwargs):
+        raise AssertionError("the selection windows should come from the backtest")
+
+    monkeypatch.setattr(auto, "cross_validate", cross_validated_again)
+    refit = run.spec.build().with_validation(run.backtest.windows()).fit(tiny_panel, freq="D")
+    assert refit.choice_.models == plain.choice_.models

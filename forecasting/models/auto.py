@@ -79,12 +79,20 @@ class AutoForecaster(Forecaster):
         Param("ensemble", "bool", True, help="Average the best candidates (off: use only the best one)."),
     )
 
-    def __init__(self, *, candidates: tuple[str, ...] | None = None, **params) -> None:
+    def __init__(self, *, candidates: tuple[str, ...] | None = None, validation: pd.DataFrame | None = None,
+                 **params) -> None:
         super().__init__(**params)
         self.candidates = tuple(candidates) if candidates else None
+        self.validation = validation
 
     def clone(self) -> AutoForecaster:
         return AutoForecaster(candidates=self.candidates, **self.get_params())
+
+    def with_validation(self, windows: pd.DataFrame) -> AutoForecaster:
+        """An unfitted copy that chooses from the candidates' forecasts in ``windows`` (a backtest's table,
+        ``unique_id, ds, cutoff, y, <candidate> ...``) when they cover its selection windows, instead of
+        cross-validating the candidates again: the choice is the same, the work is not repeated."""
+        return AutoForecaster(candidates=self.candidates, validation=windows, **self.get_params())
 
     def candidate_names(self) -> list[str]:
         """The candidates that are registered (TensorFlow models are never auto candidates)."""
@@ -100,14 +108,26 @@ class AutoForecaster(Forecaster):
         names = self.candidate_names()
         windows = usable_windows(df, self.freq_, horizon, self.selection_windows)
         cutoffs = window_cutoffs(df, self.freq_, horizon, windows) if windows else []
-        tables = [cross_validate(get_model(n), df, self.freq_, horizon, cutoffs)[0] for n in names] if cutoffs else []
-        cv = _join_point_forecasts(tables, names)
+        cv = self._given_validation(cutoffs, names)
+        if cv is None:
+            tables = [cross_validate(get_model(n), df, self.freq_, horizon, cutoffs)[0] for n in names] \
+                if cutoffs else []
+            cv = _join_point_forecasts(tables, names)
         scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(self.freq_)])
         self.choice_ = choose(cv, names, scales, self.top_k, self.ensemble)
-        self.validation_ = cv.assign(**{AUTO: combine(cv, self.choice_)}) if len(cv) else cv
         self.models_ = [get_model(n).fit(df, freq=self.freq_) for n in self.choice_.models]
         self.fallbacks_ = {uid: f"{m.name}: {why}" for m in self.models_ for uid, why in getattr(m, "fallbacks_", {}).items()}
         self.warnings_ = [w for m in self.models_ for w in getattr(m, "warnings_", [])]
+
+    def _given_validation(self, cutoffs: list[pd.Timestamp], names: list[str]) -> pd.DataFrame | None:
+        """The given windows' point forecasts at exactly these cutoffs, or None when they do not cover them."""
+        given = self.validation
+        if given is None or not cutoffs or not set(names) <= set(given.columns):
+            return None
+        if not set(cutoffs) <= {pd.Timestamp(c) for c in given[CUTOFF].unique()}:
+            return None
+        rows = given[given[CUTOFF].isin(cutoffs)]
+        return rows[[UID, DS, CUTOFF, Y, *names]].sort_values([CUTOFF, UID, DS], kind="stable").reset_index(drop=True)
 
     def _predict(self, horizon, grid, future, levels):
         forecasts = [m.predict(horizon, future)[[UID, DS, m.name]] for m in self.models_]
