@@ -8,6 +8,7 @@ columns and JSON keys documented in the README.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -18,7 +19,7 @@ from .dataset import Dataset, LoadOptions, load_dataset, prepare
 from .errors import ConfigError, ForecastingError
 from .export import with_id_columns
 from .io import DEFAULT_MAX_MB, read_table
-from .schema import FREQ_CODES, SHAPES
+from .schema import FREQ_CODES, SHAPES, ColumnMapping
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -55,14 +56,14 @@ def add_mapping_flags(parser: argparse.ArgumentParser) -> None:
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
     mapping: dict = {}
-    for field in ("date", "target", "price", "revenue", "promo", "category", "stock"):
-        value = getattr(args, field)
-        if value is not None:
-            mapping[field] = None if value.lower() == "none" else value
-    for field in ("ids", "drivers", "series"):
-        values = getattr(args, field)
-        if values is not None:
-            mapping[field] = [v for value in values for v in value.split(",") if v and v.lower() != "none"]
+    for field in dataclasses.fields(ColumnMapping):  # every mapping field has its flag (same dest name)
+        value = getattr(args, field.name)
+        if value is None:
+            continue
+        if field.default == ():  # the repeatable column lists
+            mapping[field.name] = [v for item in value for v in item.split(",") if v and v.lower() != "none"]
+        else:
+            mapping[field.name] = None if value.lower() == "none" else value
     return LoadOptions(mapping=mapping or None, shape=args.shape, freq=args.freq, date_format=args.date_format)
 
 
