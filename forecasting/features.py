@@ -317,6 +317,24 @@ def future_frame(history: pd.DataFrame, grid: pd.DataFrame, future: pd.DataFrame
     return rows, notes
 
 
+def training_table(builder: FeatureBuilder, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """Features, target and the usable rows a global model learns from (``builder`` fitted on ``df``).
+
+    A series' first period has no past at all, so it is not usable; a feature
+    that is empty in every usable row (a lag longer than the history) is
+    dropped rather than fed as a column of nothing.
+    """
+    X = builder.transform(df)
+    y = builder.target(df[Y])
+    usable = X["lag_1"].notna().to_numpy()
+    return X[[c for c in X.columns if X.loc[usable, c].notna().any()]], y, usable
+
+
+def recent_tail(df: pd.DataFrame, config: FeatureConfig, freq: str) -> pd.DataFrame:
+    """Each series' last periods, as many as a recursive forecast needs to rebuild its demand features."""
+    return df.groupby(UID, sort=False).tail(config.memory(freq)).reset_index(drop=True)
+
+
 class StepDemand:
     """The demand features of the rows forecast at one recursive step, from arrays.
 

@@ -19,8 +19,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ..features import FeatureBuilder, FeatureConfig, future_frame, recursive_forecast
-from ..schema import UID, Y
+from ..features import FeatureBuilder, FeatureConfig, future_frame, recent_tail, recursive_forecast, training_table
+from ..schema import UID
 from .base import Forecaster, Param
 from .registry import register
 
@@ -60,17 +60,14 @@ class GlobalFeatureModel(Forecaster):
 
     def _fit(self, df: pd.DataFrame) -> None:
         self.builder_ = FeatureBuilder(self.features, self.freq_).fit(df)
-        X = self.builder_.transform(df)
-        y = self.builder_.target(df[Y])
-        usable = X["lag_1"].notna().to_numpy()  # each series' first period has no past at all
-        # A lag longer than the history is empty: drop it rather than feed a column of nothing.
-        self.columns_ = [c for c in X.columns if X.loc[usable, c].notna().any()]
+        X, y, usable = training_table(self.builder_, df)
+        self.columns_ = list(X.columns)
         self.estimator_ = self._estimator(pd.Index(self.columns_))
         # One OpenMP thread: on two cores it fits as fast as two, and it does not collapse when
         # another process (the app, a second backtest) competes for the cores.
         with threadpool_limits(limits=1, user_api="openmp"):
-            self.estimator_.fit(X.loc[usable, self.columns_], y[usable])
-        self.tail_ = df.groupby(UID, sort=False).tail(self.features.memory(self.freq_)).reset_index(drop=True)
+            self.estimator_.fit(X.loc[usable], y[usable])
+        self.tail_ = recent_tail(df, self.features, self.freq_)
         self.warnings_: list[str] = []
 
     def _predict(self, horizon, grid, future, levels):

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..features import PRICE_MEMORY, FeatureBuilder, FeatureConfig, future_frame
+from ..features import PRICE_MEMORY, FeatureBuilder, FeatureConfig, future_frame, recent_tail, training_table
 from ..schema import CATEGORY, DS, UID, Y, freq_family
 from .base import Forecaster, Param
 from .ml import GlobalFeatureModel
@@ -284,12 +284,9 @@ class MLPModel(KerasTraining, GlobalFeatureModel):
     def _fit(self, df: pd.DataFrame) -> None:
         keras = self._start()
         self.builder_ = FeatureBuilder(self.features, self.freq_).fit(df)
-        X = self.builder_.transform(df)
-        y = self.builder_.target(df[Y]).to_numpy(dtype="float64")
-        usable = X["lag_1"].notna().to_numpy()  # each series' first period has no past at all
-        # A lag longer than the history is empty: drop it rather than feed a column of nothing.
-        self.columns_ = [c for c in X.columns if X.loc[usable, c].notna().any()]
-        X = X[self.columns_]
+        X, target, usable = training_table(self.builder_, df)
+        y = target.to_numpy(dtype="float64")
+        self.columns_ = list(X.columns)
         is_valid = time_ordered_split(df, self.validation_share)
         train_rows = np.flatnonzero(usable & ~is_valid)
         self.validation_from_ = df.loc[is_valid].groupby(UID, sort=True)[DS].min()
@@ -306,7 +303,7 @@ class MLPModel(KerasTraining, GlobalFeatureModel):
 
         self._train(keras, self._network(keras, self.scaler_.width), (gather, train_rows),
                     (gather, np.flatnonzero(usable & is_valid)))
-        self.tail_ = df.groupby(UID, sort=False).tail(self.features.memory(self.freq_)).reset_index(drop=True)
+        self.tail_ = recent_tail(df, self.features, self.freq_)
         self.warnings_: list[str] = []
 
     def _network(self, keras, width: int):
