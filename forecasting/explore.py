@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, DataValidationError
+from .frequency import PERIOD_NAMES
 from .issues import examples
 from .schema import CATEGORY, DS, PRICE, PROMO, SEASON_LENGTH, UID, Y, freq_family
 
@@ -38,7 +39,6 @@ DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 NO_DEMAND = "no demand"
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-FREQ_UNITS = {"D": "days", "W": "weeks", "M": "months"}
 
 
 # --- levels ------------------------------------------------------------------
@@ -195,7 +195,7 @@ def decompose(series: pd.DataFrame, freq: str, *, period: int | None = None, rob
     filled = int(values.isna().sum())
     values = values.interpolate(limit_direction="both")
     if len(values) < 2 * period or values.isna().all():
-        unit = FREQ_UNITS[freq_family(freq)]
+        unit = f"{PERIOD_NAMES[freq_family(freq)]}s"
         raise DataValidationError(
             f"the decomposition needs at least two full seasons ({2 * period} {unit}); this series has "
             f"{len(values)}; choose a series with more history or a finer frequency"

@@ -14,6 +14,7 @@ from .schema import DS, PRICE, PROMO, RESAMPLE_FREQ, STOCK, UID, FreqCode, Y, fr
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 FAMILY_ORDER = {"D": 0, "W": 1, "M": 2}
 FAMILY_NAMES = {"D": "daily", "W": "weekly", "M": "monthly"}
+PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}  #: one period, for labels ("7 days ahead": add an s)
 
 
 def infer_freq(ds: pd.Series, ids: pd.Series) -> str:

@@ -13,13 +13,12 @@ import streamlit as st
 
 from forecasting import explore, plots
 from forecasting.errors import ForecastingError
+from forecasting.frequency import PERIOD_NAMES
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
-from ui.widgets import kept, lazy_tabs
+from ui.widgets import lazy_tabs, level_picker
 
-LEVEL_LABELS = {"total": "Total", "category": "Category", "sku": "Series"}
-PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 TABS = ["History", "Trend and season", "Profiles", "Price and promotion", "ABC / XYZ"]
 
 
@@ -30,18 +29,7 @@ def main() -> None:
     data: Loaded = state.loaded()
     frame = data.result.frame
     freq = data.dataset.freq
-    left, right = st.columns([1, 2])
-    with left:
-        level = kept(st.radio, state.EXPLORE_LEVEL, "total", options=list(explore.available_levels(frame)),
-                     label="Level", format_func=LEVEL_LABELS.get, horizontal=True)
-    names = explore.series_names(frame, level)
-    with right:
-        if level == "total":
-            name = explore.TOTAL
-            st.caption(f"All {frame['unique_id'].nunique():,} series summed per period.")
-        else:
-            name = kept(st.selectbox, f"{state.EXPLORE_SERIES}_{level}", names[0], options=names,
-                        label=LEVEL_LABELS[level])
+    level, name = level_picker(frame, "explore", summed="summed per period")
     chosen = explore.members(frame, level, name)
     series = explore.level_series(frame, level, name)
     history, season, profiles, price, classes = lazy_tabs(TABS, "explore_tab")

@@ -17,16 +17,15 @@ from forecasting import explore, plots
 from forecasting.diagnostics import error_by_step
 from forecasting.explain import feature_importance
 from forecasting.export import excel_bytes, with_id_columns
+from forecasting.frequency import PERIOD_NAMES
 from forecasting.levels import level_view
 from forecasting.report import html_report
 from forecasting.schema import freq_family
 from forecasting.training import TrainedRun, compare_runs
 from ui import state
 from ui.data_access import Loaded
-from ui.widgets import kept, lazy_tabs
+from ui.widgets import lazy_tabs, level_picker
 
-LEVEL_LABELS = {"total": "Total", "category": "Category", "sku": "Series"}
-UNITS = {"D": "day", "W": "week", "M": "month"}
 TABS = ["Leaderboard", "Error by step ahead", "What the model relies on", "Table and downloads", "Notes"]
 
 
@@ -46,7 +45,7 @@ def main() -> None:
         run = runs[picked]
     planning = state.planning_forecast()
     _headline(run, planning)
-    level, name = _level_choice(frame)
+    level, name = level_picker(frame, "forecast")
     view = level_view(run, frame, level, name, planning)
     figure = plots.forecast_figure(view, title=f"{name}: forecast and backtest", history_periods=_shown(run),
                                    levels=run.spec.levels)
@@ -90,20 +89,6 @@ def _headline(run: TrainedRun, planning: pd.DataFrame) -> None:
     columns[4].metric(f"Units over the next {run.spec.horizon} periods", f"{total:,.0f}", delta=delta)
 
 
-def _level_choice(frame: pd.DataFrame) -> tuple[str, str]:
-    left, right = st.columns([1, 2])
-    with left:
-        level = kept(st.radio, "forecast_level", "total", options=list(explore.available_levels(frame)),
-                     label="Level", format_func=LEVEL_LABELS.get, horizontal=True)
-    with right:
-        if level == "total":
-            st.caption(f"All {frame['unique_id'].nunique():,} series summed.")
-            return level, explore.TOTAL
-        names = explore.series_names(frame, level)
-        return level, kept(st.selectbox, f"forecast_series_{level}", names[0], options=names,
-                           label=LEVEL_LABELS[level])
-
-
 def _leaderboard(runs: list[TrainedRun]) -> None:
     board = compare_runs(runs)
     st.dataframe(board, hide_index=True, width="stretch", column_config={
@@ -122,7 +107,7 @@ def _leaderboard(runs: list[TrainedRun]) -> None:
 
 def _error_by_step(run: TrainedRun) -> None:
     table = error_by_step(run.backtest.predictions, [run.name, "seasonal_naive"])
-    unit = UNITS[freq_family(run.freq)]
+    unit = PERIOD_NAMES[freq_family(run.freq)]
     st.plotly_chart(plots.error_by_step_figure(table, unit=unit), width="stretch", key="forecast_steps")
     st.caption(f"WAPE of the backtest forecasts by how many {unit}s ahead they were made: errors usually grow "
                "with the distance; where the model's line meets seasonal naive's it stops adding value.")
@@ -178,7 +163,7 @@ def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFram
                                                         history_periods=_shown(run)))]
     if name != explore.TOTAL:
         figures.append((name, figure))
-    figures.append(("Error by step ahead", plots.error_by_step_figure(steps, unit=UNITS[freq_family(run.freq)])))
+    figures.append(("Error by step ahead", plots.error_by_step_figure(steps, unit=PERIOD_NAMES[freq_family(run.freq)])))
     by_series = table.groupby("unique_id", sort=True)[["yhat", "yhat_model"]].sum().reset_index()
     return html_report(f"Demand forecast: {facts['file']}", summary, compare_runs([run]), figures,
                        settings=run.spec.describe(), tables=[("Forecast units per series", by_series)],

@@ -15,6 +15,7 @@ import streamlit as st
 
 from forecasting import plots_decisions_pricing as charts
 from forecasting.errors import ForecastingError
+from forecasting.frequency import PERIOD_NAMES
 from forecasting.recommend.inputs import regular_prices
 from forecasting.recommend.pricing import (
     Elasticities,
@@ -30,7 +31,6 @@ from ui.data_access import Loaded
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
 
-PERIODS = {"D": "days", "W": "weeks", "M": "months"}
 TABS = ["Recommendations", "One product", "Elasticities"]
 
 
@@ -110,7 +110,7 @@ def _model_note(run: TrainedRun) -> None:
 def _headline(table: pd.DataFrame, run: TrainedRun, freq: str, *, adjusted: bool) -> None:
     totals = table[["baseline_units", "expected_units", "baseline_revenue", "expected_revenue", "baseline_profit",
                     "expected_profit"]].sum()
-    horizon = f"next {run.spec.horizon} {PERIODS[freq_family(freq)]}"
+    horizon = f"next {run.spec.horizon} {PERIOD_NAMES[freq_family(freq)]}s"
     cols = st.columns(4)
     cols[0].metric(f"Profit, {horizon}", f"{totals['expected_profit']:,.0f}",
                    delta=f"{totals['expected_profit'] - totals['baseline_profit']:+,.0f} vs today's prices")

@@ -20,6 +20,7 @@ import streamlit as st
 from forecasting.cleaning import CleaningConfig, CleaningResult
 from forecasting.dataset import Dataset, LoadOptions, build_dataset, prepare
 from forecasting.errors import ForecastingError
+from forecasting.frequency import FAMILY_NAMES
 from forecasting.io import RawTable, read_table
 from forecasting.mapping import detect_mapping, detect_shape
 from forecasting.parsing import parse_dates
@@ -29,7 +30,6 @@ from ui.messages import for_app
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sales.csv"
 MAPPING_FIELDS = ("date", "target", "ids", "price", "revenue", "promo", "category", "stock", "drivers", "series")
-FREQ_NAMES = {"D": "daily", "W": "weekly", "M": "monthly"}
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class Loaded:
 
 def freq_name(freq: str) -> str:
     """``weekly (W-MON)``: a pandas frequency for people."""
-    return f"{FREQ_NAMES[freq_family(freq)]} ({freq})"
+    return f"{FAMILY_NAMES[freq_family(freq)]} ({freq})"
 
 
 def build(ref: FileRef, data: bytes, choices: dict, config: CleaningConfig) -> Loaded:

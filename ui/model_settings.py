@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.features import DEFAULT_LAGS, DEFAULT_WINDOWS, FeatureConfig
+from forecasting.frequency import PERIOD_NAMES
 from forecasting.models.base import Forecaster, Param
 from forecasting.schema import CATEGORY, PRICE, PROMO, freq_family
 from ui.widgets import kept
@@ -67,7 +68,7 @@ def feature_config(frame: pd.DataFrame, freq: str) -> FeatureConfig:
     family = freq_family(freq)
     lag_options = sorted(set(DEFAULT_LAGS[family]) | set(EXTRA_LAGS[family]))
     window_options = sorted(set(DEFAULT_WINDOWS[family]) | set(EXTRA_WINDOWS[family]))
-    unit = {"D": "days", "W": "weeks", "M": "months"}[family]
+    unit = f"{PERIOD_NAMES[family]}s"
     left, middle, right = st.columns(3)
     with left:
         lags = kept(st.multiselect, f"train_feat_lags_{family}", list(DEFAULT_LAGS[family]), options=lag_options,

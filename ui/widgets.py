@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from forecasting import explore
 from ui import state
 
 
@@ -58,6 +60,24 @@ def kept(widget: Callable, key: str, default: Any, *, options: Sequence | None =
     value = widget(key=key, **kwargs)
     store[key] = value
     return value
+
+
+LEVEL_LABELS = {"total": "Total", "category": "Category", "sku": "Series"}
+
+
+def level_picker(frame: pd.DataFrame, page: str, *, summed: str = "summed") -> tuple[str, str]:
+    """Level (total, category, series) and the one series at that level, kept as ``<page>_level`` and
+    ``<page>_series_<level>``; returns ``(level, name)``."""
+    left, right = st.columns([1, 2])
+    with left:
+        level = kept(st.radio, f"{page}_level", "total", options=list(explore.available_levels(frame)),
+                     label="Level", format_func=LEVEL_LABELS.get, horizontal=True)
+    with right:
+        if level == "total":
+            st.caption(f"All {frame['unique_id'].nunique():,} series {summed}.")
+            return level, explore.TOTAL
+        names = explore.series_names(frame, level)
+        return level, kept(st.selectbox, f"{page}_series_{level}", names[0], options=names, label=LEVEL_LABELS[level])
 
 
 def lazy_tabs(labels: Sequence[str], key: str) -> list:
