@@ -46,7 +46,7 @@ def main() -> None:
     planning = state.planning_forecast()
     _headline(run, planning)
     level, name = level_picker(frame, "forecast")
-    view = level_view(run, frame, level, name, planning)
+    view = _view(data.key, state.run_stamp(run), level, name, planning, run, frame)
     figure = plots.forecast_figure(view, title=f"{name}: forecast and backtest", history_periods=_shown(run),
                                    levels=run.spec.levels)
     st.plotly_chart(figure, width="stretch", key="forecast_chart")
@@ -69,6 +69,13 @@ def main() -> None:
     if notes.open:
         with notes:
             st.markdown("\n".join(f"- {n}" for n in run.notes) if run.notes else "Nothing to note.")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _view(data_key: str, stamp: str, level: str, name: str, planning: pd.DataFrame, _run: TrainedRun,
+          _frame: pd.DataFrame):
+    """The run summed to one level (cached: every tab click reruns the page)."""
+    return level_view(_run, _frame, level, name, planning)
 
 
 def _shown(run: TrainedRun) -> int:
@@ -158,7 +165,7 @@ def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFram
                f"{facts['end']:%Y-%m-%d}", "frequency": facts["freq_name"], "model": run.name,
                "horizon": run.spec.horizon, "forecast units": f"{table['yhat'].sum():,.0f}"}
     steps = error_by_step(run.backtest.predictions, [run.name, "seasonal_naive"])
-    total = level_view(run, data.result.frame, "total", explore.TOTAL, planning)
+    total = _view(data.key, state.run_stamp(run), "total", explore.TOTAL, planning, run, data.result.frame)
     figures = [("Total forecast", plots.forecast_figure(total, title="Total: forecast and backtest",
                                                         history_periods=_shown(run)))]
     if name != explore.TOTAL:
