@@ -278,6 +278,10 @@ def _past(data: Loaded, freq: str, elasticities: Elasticities | None) -> None:
 # --- best windows --------------------------------------------------------------------------------------------------
 
 
+def _fingerprint(table: pd.DataFrame | None) -> int | None:
+    return None if table is None else int(pd.util.hash_pandas_object(table).sum())
+
+
 def _windows(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elasticities: Elasticities | None) -> None:
     left, middle, right = st.columns(3)
     with left:
@@ -287,13 +291,16 @@ def _windows(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
         length = kept(st.number_input, "promotions_w_length", 7, label="Length (days)", min_value=1, max_value=60)
     with right:
         top = kept(st.number_input, "promotions_w_top", 10, label="Show the best", min_value=1, max_value=100)
-    params = (data.key, state.run_stamp(run), discount, int(length), int(top))
+    planning = state.planning_forecast()
+    # The ranking is shown only while nothing it depends on changed: costs and adjustments included.
+    params = (data.key, state.run_stamp(run), discount, int(length), int(top), _fingerprint(products),
+              _fingerprint(planning))
     if st.button("Rank the windows", key="promotions_rank", icon=":material/leaderboard:"):
         try:
             with st.spinner("Forecasting every candidate window ..."):
                 ranked = suggest_windows(data.result.frame, data.dataset.freq, run, products, discount=discount / 100,
                                          length=int(length), top=int(top), elasticities=elasticities,
-                                         planning=state.planning_forecast())
+                                         planning=planning)
         except ForecastingError as exc:
             st.error(str(exc))
             return
