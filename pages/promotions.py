@@ -161,7 +161,6 @@ def _plan_from_widgets(frame: pd.DataFrame, first: dt.date, last: dt.date) -> pd
                 st.info("Pick at least one product.")
                 return None
             target = {UID: chosen}
-        _forget_dates_outside(first, last)
         dates = kept(st.date_input, "promotions_dates", (first, min(first + dt.timedelta(days=6), last)),
                      label="First and last day", min_value=first, max_value=last)
     with right:
@@ -172,15 +171,6 @@ def _plan_from_widgets(frame: pd.DataFrame, first: dt.date, last: dt.date) -> pd
     items = target.get(UID, [None])
     return pd.DataFrame({UID: items, CATEGORY: target.get(CATEGORY), "start": pd.Timestamp(dates[0]),
                          "end": pd.Timestamp(dates[1]), "discount": discount / 100})
-
-
-def _forget_dates_outside(first: dt.date, last: dt.date) -> None:
-    """Drop kept dates from another horizon (another run or data): the date widget refuses values outside it."""
-    key = "promotions_dates"
-    for store in (st.session_state, st.session_state.setdefault("promotions_kept", {})):
-        value = store.get(key)
-        if isinstance(value, (tuple, list)) and any(not first <= day <= last for day in value):
-            del store[key]
 
 
 def _plan_from_file() -> pd.DataFrame | None:

@@ -28,13 +28,23 @@ def _valid(value: Any, options: Sequence | None, multi: bool) -> Any:
     return value if value in options else _INVALID
 
 
+def _within(value: Any, low: Any, high: Any) -> bool:
+    """A kept number or date (or a range of them) still inside the widget's bounds, which another run may move."""
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    try:
+        return all((low is None or low <= v) and (high is None or v <= high) for v in values)
+    except TypeError:  # not comparable with the bounds: the widget itself will say
+        return True
+
+
 def kept(widget: Callable, key: str, default: Any, *, options: Sequence | None = None, **kwargs) -> Any:
     """Draw ``widget(key=key, ...)`` so that it keeps its value when the user comes back from another page.
 
     Streamlit forgets a widget's value in a run that does not draw it (another
     page was shown). The last value is kept in ``<page>_kept`` and handed back
     through session state before the widget is drawn. A value that is no longer
-    among ``options`` (another file, another level) falls back to ``default``.
+    among ``options`` (another file, another level) or outside ``min_value`` ..
+    ``max_value`` (another horizon) falls back to ``default``.
 
     Parameters
     ----------
@@ -51,7 +61,7 @@ def kept(widget: Callable, key: str, default: Any, *, options: Sequence | None =
     multi = widget is st.multiselect
     current = st.session_state[key] if key in st.session_state else store.get(key, default)
     checked = _valid(current, options, multi)
-    if checked is _INVALID:
+    if checked is _INVALID or not _within(checked, kwargs.get("min_value"), kwargs.get("max_value")):
         checked = default
     if key not in st.session_state or checked != current:
         st.session_state[key] = checked
