@@ -22,7 +22,7 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 lint: $(VENV)/.stamp-dev
-	$(PY) -m ruff check forecasting tests bench app.py
+	$(PY) -m ruff check forecasting tests bench ui pages app.py
 
 bench: $(VENV)/.stamp-dev chromium
 	$(PY) bench/bench_load.py

@@ -151,8 +151,8 @@ def _vm_hwm_mb() -> float | None:
 
 def run_stage(stage: str, data: Path, work: Path, trace: bool) -> dict:
     """Run one stage after loading its input; return time, RSS and, with ``trace``, the tracemalloc peak."""
-    from forecasting.dataset import build_dataset, load_dataset, prepare
-    from forecasting.io import read_table
+    from forecasting.data.dataset import build_dataset, load_dataset, prepare
+    from forecasting.data.io import read_table
 
     raw_pickle, dataset_pickle = work / "raw.pkl.tmp", work / "dataset.pkl.tmp"
     if stage == "read_table":

@@ -20,8 +20,8 @@ PROMO = "promo"
 CATEGORY = "category"
 STOCK = "stock"
 
-#: Contract columns in their canonical order (drivers follow).
-CONTRACT_COLUMNS = (UID, DS, Y, PRICE, PROMO, CATEGORY, STOCK)
+#: Default coverage levels (in %) of the prediction intervals; every step takes the levels it is given.
+LEVELS: tuple[int, ...] = (80, 95)
 
 Shape = Literal["panel", "order_lines", "wide"]
 SHAPES: tuple[str, ...] = ("panel", "order_lines", "wide")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from forecasting.data.export import with_id_columns
 from forecasting.errors import ForecastingError
-from forecasting.export import with_id_columns
-from forecasting.plots_decisions_inventory import alert_series_figure
+from forecasting.evaluation.training import TrainedRun
+from forecasting.plots.inventory import alert_series_figure
 from forecasting.recommend.alerts import KINDS, AlertSettings, find_alerts
-from forecasting.training import TrainedRun
 from ui import state
 from ui.data_access import Loaded
+from ui.messages import show_error
 from ui.products import products_table
 from ui.widgets import kept
 
@@ -38,7 +39,7 @@ def main() -> None:
     try:
         alerts = _alerts(data, run, products_table(), planning, settings)
     except ForecastingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _headline(alerts)
     if alerts.empty:
@@ -136,7 +137,7 @@ def _series(data: Loaded, planning: pd.DataFrame, alerts: pd.DataFrame, shown: p
 
 def _preselect_explore(uid: str) -> None:
     """Make the Explore page open on this series (its level and series widgets read these keys)."""
-    values = {state.EXPLORE_LEVEL: "sku", f"{state.EXPLORE_SERIES}_sku": uid}
+    values = {state.EXPLORE_LEVEL: "series", f"{state.EXPLORE_SERIES}_series": uid}
     st.session_state.setdefault(state.EXPLORE_KEPT, {}).update(values)
     for key, value in values.items():
         st.session_state[key] = value

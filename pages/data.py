@@ -15,11 +15,13 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from forecasting import cleaning, explore, plots
-from forecasting.cleaning import DEFAULT_THRESHOLD, CleaningConfig, CleaningResult, StockoutMark
-from forecasting.dataset import Dataset
+from forecasting.analysis import hierarchy
+from forecasting.data import cleaning
+from forecasting.data.cleaning import DEFAULT_THRESHOLD, CleaningConfig, CleaningResult, StockoutMark
+from forecasting.data.dataset import Dataset
+from forecasting.data.io import DELIMITER_NAMES, RawTable
 from forecasting.errors import ForecastingError
-from forecasting.io import DELIMITER_NAMES, RawTable
+from forecasting.plots import explore as plots
 from ui import state
 from ui.data_access import (
     FileRef,
@@ -34,7 +36,7 @@ from ui.data_access import (
     read_raw,
     sample_file,
 )
-from ui.messages import for_app
+from ui.messages import for_app, show_error
 from ui.widgets import kept
 
 SAMPLE, UPLOAD = "Sample data", "Upload a file"
@@ -77,7 +79,7 @@ def main() -> None:
     choices = _mapping_editor(ref, list(raw.frame.columns), choices)
     undetected = detection_failure(ref, choices)
     if undetected is not None:
-        st.error(for_app(undetected))
+        show_error(undetected)
         st.caption("Choose the columns above" + (", or another sheet," if len(raw.info.sheets) > 1 else "")
                    + " and the file loads.")
         _still_using()
@@ -108,7 +110,7 @@ def main() -> None:
 
 def _failed(exc: ForecastingError) -> None:
     """One error line with the library's message, and which data the app keeps using."""
-    st.error(for_app(exc))
+    show_error(exc)
     _still_using()
 
 
@@ -137,7 +139,7 @@ def _pick_file() -> tuple[FileRef, bytes] | None:
         ref = file_ref(upload.name, data)
         message = _accept_upload(ref, data)
         if message is not None:
-            st.error(message)
+            show_error(message)
             _still_using()
             return None
     uploaded = st.session_state[state.DATA_UPLOADED]
@@ -308,15 +310,15 @@ def _highlight(row: pd.Series) -> list[str]:
 
 def _quality(dataset: Dataset) -> None:
     st.subheader("Quality report")
-    issues = pd.DataFrame([issue.as_dict() for issue in dataset.issues], columns=["severity", "kind", "count",
-                                                                                   "message"])
+    issues = pd.DataFrame([{**issue.as_dict(), "message": for_app(issue)} for issue in dataset.issues],
+                          columns=["severity", "kind", "count", "message"])
     if issues.empty:
         st.success("No problems found.")
         return
     warnings = int(issues["severity"].isin(["warning", "error"]).sum())
     st.caption(f"{warnings} warning(s) to look at (highlighted); cleaning below handles most of them.")
     shown = issues.assign(severity=issues["severity"].map(SEVERITY_LABELS).fillna(issues["severity"]),
-                          message=issues["message"].map(for_app))
+                          )
     st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stretch",
                  column_config={"severity": st.column_config.TextColumn(width="small"),
                                 "kind": st.column_config.TextColumn(width="small"),
@@ -366,7 +368,7 @@ def _stockout_marks(dataset: Dataset, stockouts: str) -> tuple[StockoutMark, ...
     with st.expander(f"Known out-of-stock periods ({len(marks)})"):
         if stockouts != "missing":
             st.caption("Marked periods count only when zero sales at zero stock are treated as unknown demand.")
-        ids = ["*", *explore.series_names(dataset.frame, "sku")]
+        ids = ["*", *hierarchy.series_names(dataset.frame, "series")]
         frame = dataset.frame
         last = frame["ds"].max().date()
         cols = st.columns([2, 2, 1])
@@ -394,7 +396,7 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
     with left:
         st.dataframe(counts, hide_index=True, width="stretch")
     with right:
-        st.markdown("\n".join(f"- {for_app(issue.message)}" for issue in result.summary))
+        st.markdown("\n".join(f"- {for_app(issue)}" for issue in result.summary))
     action = kept(st.selectbox, "data_changes_action", ALL, options=[ALL, *counts["action"].unique()],
                   label="Changed cells", format_func=lambda a: "all actions" if a == ALL else a)
     shown = changes if action == ALL else changes.loc[changes["action"].eq(action)]
@@ -402,7 +404,7 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
                  column_config={"ds": st.column_config.DateColumn("ds")})
     if len(shown) > MAX_CHANGE_ROWS:
         st.caption(f"Showing the first {MAX_CHANGE_ROWS:,} of {len(shown):,} changed cells.")
-    ids = explore.series_names(result.frame, "sku")
+    ids = hierarchy.series_names(result.frame, "series")
     uid = kept(st.selectbox, "data_changes_series", cleaning.most_changed(changes, ids), options=ids,
                label="Series to compare before and after", help="Preset to the series with the most changes.")
     st.plotly_chart(plots.cleaning_figure(dataset.frame, result.frame, changes, uid), width="stretch")

@@ -3,7 +3,7 @@
 Pick a level (total, a category, or one series) and see its history, its
 trend and season (STL), weekday and month profiles, how price and promotions
 go with demand, and where each product sits in ABC/XYZ and in the
-Syntetos-Boylan demand classes. Every number comes from ``forecasting.explore``.
+Syntetos-Boylan demand classes. Every number comes from ``forecasting.analysis.explore``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting import explore, plots
+from forecasting.analysis import explore, hierarchy
+from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.errors import ForecastingError
-from forecasting.frequency import PERIOD_NAMES
+from forecasting.plots import explore as plots
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
+from ui.messages import for_app
 from ui.widgets import lazy_tabs, level_picker
 
 TABS = ["History", "Trend and season", "Profiles", "Price and promotion", "ABC / XYZ"]
@@ -30,14 +32,14 @@ def main() -> None:
     frame = data.result.frame
     freq = data.dataset.freq
     level, name = level_picker(frame, "explore", summed="summed per period")
-    chosen = explore.members(frame, level, name)
-    series = explore.level_series(frame, level, name)
+    chosen = hierarchy.members(frame, level, name)
+    series = hierarchy.level_series(frame, level, name)
     history, season, profiles, price, classes = lazy_tabs(TABS, "explore_tab")
     if history.open:
         with history:
             _history(series, name, freq)
-            if level == "total" and "category" in explore.available_levels(frame):
-                st.plotly_chart(plots.history_figure(explore.aggregate(frame, "category"), title="By category"),
+            if level == "total" and "category" in hierarchy.available_levels(frame):
+                st.plotly_chart(plots.history_figure(hierarchy.aggregate(frame, "category"), title="By category"),
                                 width="stretch")
     if season.open:
         with season:
@@ -68,7 +70,7 @@ def _decomposition(series: pd.DataFrame, freq: str) -> None:
     try:
         result = explore.decompose(series, freq)
     except ForecastingError as exc:
-        st.info(str(exc))
+        st.info(for_app(exc))
         return
     cols = st.columns(3)
     cols[0].metric("Strength of season", f"{result.seasonal_strength:.2f}", help="0 = none, 1 = all the variation")
@@ -88,13 +90,13 @@ def _profiles(series: pd.DataFrame, freq: str) -> None:
             st.plotly_chart(plots.profile_figure(explore.weekday_profile(series, freq), title="Weekday profile"),
                             width="stretch")
         except ForecastingError as exc:
-            st.info(str(exc))
+            st.info(for_app(exc))
     with right:
         try:
             st.plotly_chart(plots.profile_figure(explore.month_profile(series), title="Month profile"),
                             width="stretch")
         except ForecastingError as exc:
-            st.info(str(exc))
+            st.info(for_app(exc))
     st.caption("Mean sales per period on each weekday / in each month, divided by the average: 1.2 means 20% "
                "above an average period.")
 
@@ -105,7 +107,7 @@ def _price_and_promo(chosen: pd.DataFrame, *, order_lines: bool) -> None:
         try:
             response = explore.price_response(chosen)
         except ForecastingError as exc:
-            st.info(str(exc))
+            st.info(for_app(exc))
         else:
             st.plotly_chart(plots.price_response_figure(response), width="stretch")
             st.caption(
@@ -118,7 +120,7 @@ def _price_and_promo(chosen: pd.DataFrame, *, order_lines: bool) -> None:
         try:
             comparison = explore.promo_comparison(chosen)
         except ForecastingError as exc:
-            st.info(str(exc))
+            st.info(for_app(exc))
             return
         cols = st.columns(3)
         cols[0].metric("Mean, regular", f"{comparison.mean_regular:,.1f}")
@@ -139,7 +141,7 @@ def _abc_xyz(scope: pd.DataFrame, level: str, name: str) -> None:
     try:
         table = explore.abc_xyz(scope)
     except ForecastingError as exc:
-        st.info(str(exc))
+        st.info(for_app(exc))
         return
     where = f"the series of {name}" if level == "category" else "all series"
     st.caption(f"Over {where}. ABC by share of units: A = the best sellers making up 80% of volume, B the next 15%, "

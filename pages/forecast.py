@@ -13,15 +13,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting import explore, plots
-from forecasting.diagnostics import error_by_step
-from forecasting.explain import feature_importance
-from forecasting.export import excel_bytes, with_id_columns
-from forecasting.frequency import PERIOD_NAMES
-from forecasting.levels import level_view
-from forecasting.report import html_report
+from forecasting.analysis import hierarchy
+from forecasting.analysis.diagnostics import error_by_step
+from forecasting.analysis.explain import feature_importance
+from forecasting.analysis.hierarchy import level_view
+from forecasting.data.export import excel_bytes, with_id_columns
+from forecasting.data.frequency import PERIOD_NAMES
+from forecasting.evaluation.training import TrainedRun, compare_runs
+from forecasting.plots import forecast as plots
+from forecasting.plots.report import html_report
 from forecasting.schema import freq_family
-from forecasting.training import TrainedRun, compare_runs
 from ui import state
 from ui.data_access import Loaded
 from ui.widgets import lazy_tabs, level_picker
@@ -37,22 +38,23 @@ def main() -> None:
     data: Loaded = state.loaded()
     frame = data.result.frame
     runs = state.trained_models()
-    names = list(runs)
-    picked = st.selectbox("Model", names, index=names.index(run.name), key="forecast_model",
+    ids = list(runs)
+    picked = st.selectbox("Model", ids, index=ids.index(run.run_id), key="forecast_model",
+                          format_func=lambda run_id: runs[run_id].name,
                           help="The model the Review and decision pages use, too.")
-    if picked != run.name:
+    if picked != run.run_id:
         st.session_state[state.TRAIN_CHOSEN] = picked
         run = runs[picked]
     planning = state.planning_forecast()
     _headline(run, planning)
     level, name = level_picker(frame, "forecast")
-    view = _view(data.key, state.run_stamp(run), level, name, planning, run, frame)
+    view = _view(data.key, run.run_id, level, name, planning, run, frame)
     figure = plots.forecast_figure(view, title=f"{name}: forecast and backtest", history_periods=_shown(run),
                                    levels=run.spec.levels)
     st.plotly_chart(figure, width="stretch", key="forecast_chart")
     st.caption("Dotted: what the model forecast in each backtest window, made without seeing those periods. "
                "Bands: the range the actuals should fall in 80% and 95% of the time, sized by the model's own "
-               "errors in the last backtest windows" + (" at this level." if level != "sku" else "."))
+               "errors in the last backtest windows" + (" at this level." if level != "series" else "."))
     board, steps, importance, table, notes = lazy_tabs(TABS, "forecast_tab")
     if board.open:
         with board:
@@ -165,10 +167,10 @@ def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFram
                f"{facts['end']:%Y-%m-%d}", "frequency": facts["freq_name"], "model": run.name,
                "horizon": run.spec.horizon, "forecast units": f"{table['yhat'].sum():,.0f}"}
     steps = error_by_step(run.backtest.predictions, [run.name, "seasonal_naive"])
-    total = _view(data.key, state.run_stamp(run), "total", explore.TOTAL, planning, run, data.result.frame)
+    total = _view(data.key, run.run_id, "total", hierarchy.TOTAL, planning, run, data.result.frame)
     figures = [("Total forecast", plots.forecast_figure(total, title="Total: forecast and backtest",
-                                                        history_periods=_shown(run)))]
-    if name != explore.TOTAL:
+                                                        history_periods=_shown(run), levels=run.spec.levels))]
+    if name != hierarchy.TOTAL:
         figures.append((name, figure))
     figures.append(("Error by step ahead", plots.error_by_step_figure(steps, unit=PERIOD_NAMES[freq_family(run.freq)])))
     by_series = table.groupby("unique_id", sort=True)[["yhat", "yhat_model"]].sum().reset_index()

@@ -15,9 +15,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from forecasting.data.export import with_id_columns
 from forecasting.errors import ForecastingError
-from forecasting.export import with_id_columns
-from forecasting.plots_decisions_inventory import projected_stock_figure, service_level_figure, simulation_figure
+from forecasting.evaluation.training import TrainedRun
+from forecasting.plots.inventory import projected_stock_figure, service_level_figure, simulation_figure
 from forecasting.recommend.inventory import (
     ErrorHistory,
     InventoryPlan,
@@ -26,9 +27,9 @@ from forecasting.recommend.inventory import (
     recommend_inventory,
 )
 from forecasting.recommend.simulation import SimulationResult, simulate_policy, year_of_windows
-from forecasting.training import TrainedRun
 from ui import state
 from ui.data_access import Loaded
+from ui.messages import show_error
 from ui.products import products_editor, set_product_value
 from ui.widgets import kept
 
@@ -66,7 +67,7 @@ def main() -> None:
     try:
         plan = _plan(data, run, products, state.planning_forecast(), options)
     except ForecastingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _headline(plan)
     _table(plan, data, run)
@@ -193,7 +194,7 @@ def _replay(data: Loaded, run: TrainedRun, products: pd.DataFrame, options: Poli
         history = _history(data, run, int(windows), (lambda s, m: bar.progress(min(s, 1.0), m)) if bar else None)
         result = simulate_policy(data.result.frame, run.freq, run, products, history=history, options=options)
     except ForecastingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     finally:
         if bar is not None:

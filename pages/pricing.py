@@ -13,9 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting import plots_decisions_pricing as charts
+from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.errors import ForecastingError
-from forecasting.frequency import PERIOD_NAMES
+from forecasting.evaluation.training import TrainedRun
+from forecasting.plots import pricing as charts
 from forecasting.recommend.inputs import regular_prices
 from forecasting.recommend.pricing import (
     Elasticities,
@@ -25,9 +26,9 @@ from forecasting.recommend.pricing import (
 )
 from forecasting.recommend.scenarios import adjustment_factors
 from forecasting.schema import PRICE, UID, freq_family
-from forecasting.training import TrainedRun
 from ui import estimates, state
 from ui.data_access import Loaded
+from ui.messages import show_error
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
 
@@ -49,16 +50,16 @@ def main() -> None:
     try:
         elasticities = estimates.elasticities(data.key, freq, frame)
     except ForecastingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     down, up = _bounds()
     products, planning = products_editor(), state.planning_forecast()
     try:
-        response = _response(data.key, state.run_stamp(run), planning, run, frame, freq)
-        table = _recommendations(data.key, state.run_stamp(run), (down, up), products, planning, run, frame, freq,
+        response = _response(data.key, run.run_id, planning, run, frame, freq)
+        table = _recommendations(data.key, run.run_id, (down, up), products, planning, run, frame, freq,
                                  elasticities, response)
     except ForecastingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _model_note(run)
     _headline(table, run, freq, adjusted=adjustment_factors(planning) is not None)

@@ -20,8 +20,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from forecasting import plots_decisions_pricing as charts
 from forecasting.errors import ForecastingError
+from forecasting.evaluation.training import TrainedRun
+from forecasting.plots import pricing as charts
 from forecasting.recommend.elasticity import Elasticities
 from forecasting.recommend.promotions import (
     PlanResult,
@@ -33,9 +34,9 @@ from forecasting.recommend.promotions import (
 )
 from forecasting.recommend.scenarios import horizon_periods, refuse_without_drivers
 from forecasting.schema import CATEGORY, PRICE, PROMO, UID
-from forecasting.training import TrainedRun
 from ui import estimates, state
 from ui.data_access import Loaded
+from ui.messages import for_app, show_error
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
 
@@ -95,7 +96,8 @@ def _refusal(run: TrainedRun, frame: pd.DataFrame) -> str | None:
     try:
         refuse_without_drivers(run, frame, "forecast a promotion")
     except ForecastingError as exc:
-        return (f"{str(exc)[:1].upper()}{str(exc)[1:]}. Past promotions below are measured from the history and "
+        message = for_app(exc)
+        return (f"{message[:1].upper()}{message[1:]}. Past promotions below are measured from the history and "
                 "still work.")
     return None
 
@@ -106,7 +108,7 @@ def _history_estimates(data: Loaded, freq: str) -> Elasticities | None:
     try:
         return estimates.elasticities(data.key, freq, data.result.frame)
     except ForecastingError as exc:
-        st.caption(f"No elasticities from the history: {exc}")
+        st.caption(f"No elasticities from the history: {for_app(exc)}")
         return None
 
 
@@ -137,10 +139,10 @@ def _planner(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
     if plan is None:
         return
     try:
-        result = _simulate(data.key, state.run_stamp(run), plan, products, state.planning_forecast(), run, frame,
+        result = _simulate(data.key, run.run_id, plan, products, state.planning_forecast(), run, frame,
                            data.dataset.freq, elasticities)
     except ForecastingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _plan_results(result, run)
 
@@ -184,7 +186,7 @@ def _plan_from_file() -> pd.DataFrame | None:
     try:
         return read_plan(upload.getvalue())
     except ForecastingError as exc:
-        st.error(f"{upload.name}: {exc}")
+        show_error(exc, context=upload.name)
         return None
 
 
@@ -237,7 +239,7 @@ def _past(data: Loaded, freq: str, elasticities: Elasticities | None) -> None:
     try:
         past = _past_of(data.key, freq, data.result.frame, elasticities)
     except ForecastingError as exc:
-        st.info(str(exc))
+        st.info(for_app(exc))
         return
     summary = summarise_past(past)
     cols = st.columns(3)
@@ -283,7 +285,7 @@ def _windows(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
         top = kept(st.number_input, "promotions_w_top", 10, label="Show the best", min_value=1, max_value=100)
     planning = state.planning_forecast()
     # The ranking is shown only while nothing it depends on changed: costs and adjustments included.
-    params = (data.key, state.run_stamp(run), discount, int(length), int(top), _fingerprint(products),
+    params = (data.key, run.run_id, discount, int(length), int(top), _fingerprint(products),
               _fingerprint(planning))
     if st.button("Rank the windows", key="promotions_rank", icon=":material/leaderboard:"):
         try:
@@ -292,7 +294,7 @@ def _windows(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
                                          length=int(length), top=int(top), elasticities=elasticities,
                                          planning=planning)
         except ForecastingError as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         st.session_state[WINDOWS] = (params, ranked)
     stored = st.session_state.get(WINDOWS)

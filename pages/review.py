@@ -1,8 +1,8 @@
 """Review page: find the series whose forecast needs attention and adjust it by hand.
 
-The ranking puts the worst high-volume series first (``forecasting.review``).
+The ranking puts the worst high-volume series first (``forecasting.analysis.review``).
 Picking a series shows its recent sales, the model's backtest and forecast, and
-the adjusted forecast. Adjustments (``forecasting.adjustments``) are kept per
+the adjusted forecast. Adjustments (``forecasting.analysis.adjustments``) are kept per
 loaded data set in ``ui.state``; the Forecast page's downloads and the decision
 pages read them through ``state.planning_forecast()``. Changes happen in
 callbacks, so the whole page (chart, totals, table) already shows them in the
@@ -14,12 +14,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting import adjustments as adj
-from forecasting import plots_review, review
+from forecasting.analysis import adjustments as adj
+from forecasting.analysis import review
 from forecasting.errors import ForecastingError
+from forecasting.evaluation.training import TrainedRun
+from forecasting.plots import review as plots_review
 from forecasting.schema import CATEGORY, DS, PRICE, UID
-from forecasting.training import TrainedRun
 from ui import state
+from ui.messages import for_app, show_error
 from ui.widgets import kept
 
 # Page-local keys (the shared ones are in ui.state) ------------------------------------------------------------------
@@ -178,7 +180,7 @@ def _adjustment_form(run: TrainedRun, unique_id: str, category: str | None, cate
                               args=(run.forecast, targets, categories))
         message = st.session_state.pop(FORM_ERROR, None)
         if message:
-            st.error(message)
+            show_error(message)
     st.caption("Percent scales the forecast and its band; units shift them (for a category or all series the units "
                "are shared in proportion to each series' forecast). Nothing goes below 0. Adjustments apply in the "
                "order of the table below, each on top of the ones before.")
@@ -193,7 +195,7 @@ def _add(forecast: pd.DataFrame, targets: dict, categories: pd.Series) -> None:
                                     st.session_state[REASON], level=level)
         warnings = adj.check_adjustments(adj.to_table([adjustment]), forecast, categories)
     except ForecastingError as exc:
-        st.session_state[FORM_ERROR] = str(exc)
+        st.session_state[FORM_ERROR] = for_app(exc)
         return
     state.set_adjustments(adj.add_adjustment(state.adjustments(), adjustment))
     _notice("success", f"Added: {adjustment.describe()}.", warnings)
@@ -231,7 +233,7 @@ def _show_adjustments(table: pd.DataFrame, run: TrainedRun, categories: pd.Serie
         for warning in adj.check_adjustments(table, run.forecast, categories):
             st.caption(warning)
     except ForecastingError as exc:  # made for another run or horizon: kept, but it changes nothing here
-        st.warning(f"{exc}. It is kept, but does not change this forecast.")
+        st.warning(f"{for_app(exc)}. It is kept, but does not change this forecast.")
     labels = {i: f"{i + 1}. {a.describe()}" for i, a in enumerate(adj.from_table(table))}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     with left:
@@ -262,7 +264,7 @@ def _export_import(table: pd.DataFrame | None, run: TrainedRun, categories: pd.S
                          args=(run.forecast, categories))
         failed, upload = st.session_state.get(IMPORT_ERROR), st.session_state.get(IMPORT)
         if failed and upload is not None and failed[0] == upload.file_id:  # shown while that file is in the box
-            st.error(failed[1])
+            show_error(failed[1])
 
 
 def _import(forecast: pd.DataFrame, categories: pd.Series) -> None:
@@ -274,7 +276,7 @@ def _import(forecast: pd.DataFrame, categories: pd.Series) -> None:
         imported = adj.read_adjustments(upload.getvalue(), name=upload.name)
         warnings = adj.check_adjustments(imported, forecast, categories)
     except ForecastingError as exc:
-        st.session_state[IMPORT_ERROR] = (upload.file_id, f"{exc}. The current adjustments are unchanged.")
+        st.session_state[IMPORT_ERROR] = (upload.file_id, f"{for_app(exc)}. The current adjustments are unchanged.")
         return
     count, current = len(imported), state.adjustments()
     if st.session_state.get(IMPORT_MODE) == "add" and current is not None and len(current):

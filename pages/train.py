@@ -1,7 +1,7 @@
 """Train page: choose models, features and a horizon; backtest and fit them; keep several side by side.
 
 Each run backtests the model on the last K windows (next to seasonal naive),
-fits it on all the history and forecasts the horizon (``forecasting.training``).
+fits it on all the history and forecasts the horizon (``forecasting.evaluation.training``).
 Finished runs go into the session at once, so stopping keeps what finished;
 the Stop button works because Streamlit interrupts a run at its next UI call,
 and every progress update is one.
@@ -14,21 +14,20 @@ import time
 import pandas as pd
 import streamlit as st
 
-from forecasting.backtest import ignored_drivers
 from forecasting.errors import ForecastingError
+from forecasting.evaluation.backtest import ignored_drivers
+from forecasting.evaluation.training import TrainingSpec, compare_runs, size_warnings, train
 from forecasting.models.registry import available
 from forecasting.schema import freq_family
-from forecasting.training import TrainingSpec, compare_runs, size_warnings, train
 from ui import state
 from ui.data_access import Loaded
-from ui.messages import for_app
+from ui.messages import show_error
 from ui.model_settings import feature_config, model_params
 from ui.widgets import kept
 
 DEFAULT_MODEL = "ridge"  # good on the sample (+27% over seasonal naive) and trains in under 10 s
 DEFAULT_HORIZON = {"D": 28, "W": 13, "M": 6}
 MAX_HORIZON = {"D": 366, "W": 104, "M": 36}
-FEATURE_FAMILIES = {"machine learning", "neural"}
 
 
 def main() -> None:
@@ -70,7 +69,7 @@ def _settings(chosen, models, frame, freq, horizon, folds) -> list[TrainingSpec]
         st.info("Choose at least one model to train.")
         return []
     features = None
-    if any(models[n].family in FEATURE_FAMILIES for n in chosen):
+    if any(models[n].uses_features for n in chosen):
         with st.expander("Features (machine-learning and neural models)", expanded=False):
             features = feature_config(frame, freq)
             if not features.lags:
@@ -81,9 +80,7 @@ def _settings(chosen, models, frame, freq, horizon, folds) -> list[TrainingSpec]
         with st.expander(f"{model.label} settings"):
             st.caption(model.description)
             params = model_params(model)
-        if name == "auto":
-            params["horizon"] = horizon
-        specs.append(TrainingSpec(name, horizon, params, features if model.family in FEATURE_FAMILIES else None,
+        specs.append(TrainingSpec(name, horizon, params, features if model.uses_features else None,
                                   folds))
     return specs
 
@@ -130,11 +127,15 @@ def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
                         callbacks=on_epoch)
         except ForecastingError as exc:
             st.session_state.pop("train_running", None)
-            st.error(f"{spec.model}: {for_app(exc)}")
+            show_error(exc, context=spec.model)
             continue
         st.session_state.pop("train_running", None)  # not in a finally: a Stop must leave it set
-        runs[spec.model] = run
-        st.session_state[state.TRAIN_CHOSEN] = st.session_state.get(state.TRAIN_CHOSEN) or spec.model
+        replaced = [run_id for run_id, old in runs.items() if old.name == spec.model]  # retraining replaces
+        for run_id in replaced:
+            del runs[run_id]
+        runs[run.run_id] = run
+        if st.session_state.get(state.TRAIN_CHOSEN) in (None, *replaced):
+            st.session_state[state.TRAIN_CHOSEN] = run.run_id
         epochs.empty()
         st.toast(f"{spec.model} trained in {time.perf_counter() - started:.1f} s", icon=":material/check:")
     bar.empty()
@@ -153,28 +154,29 @@ def _trained(data: Loaded) -> None:
                "below 1 beats it). Gain: how much lower the MASE is than seasonal naive's on the same windows. "
                "Bias: over (+) or under (-) forecasting as a share of actual demand. Coverage: how often the "
                "actual fell inside the 80% / 95% intervals.")
-    losers = [n for n, r in runs.items() if n != "seasonal_naive" and r.score["mase_gain_vs_seasonal_naive"] < 0]
+    losers = [r.name for r in runs.values() if r.name != "seasonal_naive" and r.score["mase_gain_vs_seasonal_naive"] < 0]
     if losers:
         st.warning(f"{', '.join(losers)} forecast{'s' if len(losers) == 1 else ''} worse than seasonal naive on this "
                    "data. Try ETS, gradient boosting or auto (which backtests candidates and averages the best).",
                    icon=":material/trending_down:")
-    names = list(runs)
-    best = state.chosen_run().name
+    ids = list(runs)
+    in_use = state.chosen_run().run_id
     left, right = st.columns([2, 1])
     with left:
-        pick = st.selectbox("Model the Forecast, Review and decision pages use", names, index=names.index(best),
-                            key="train_use_model")
+        pick = st.selectbox("Model the Forecast, Review and decision pages use", ids, index=ids.index(in_use),
+                            format_func=lambda run_id: runs[run_id].name, key="train_use_model")
         st.session_state[state.TRAIN_CHOSEN] = pick
     with right:
-        drop = st.selectbox("Remove a model", ["(keep all)", *names], key="train_remove")
-        if drop != "(keep all)" and st.button(f"Remove {drop}", icon=":material/delete:"):
+        drop = st.selectbox("Remove a model", [None, *ids], key="train_remove",
+                            format_func=lambda run_id: "(keep all)" if run_id is None else runs[run_id].name)
+        if drop is not None and st.button(f"Remove {runs[drop].name}", icon=":material/delete:"):
             runs.pop(drop, None)
             if st.session_state.get(state.TRAIN_CHOSEN) == drop:
                 st.session_state[state.TRAIN_CHOSEN] = None
             st.rerun()
-    for name, run in runs.items():
+    for run in runs.values():
         if run.notes:
-            with st.expander(f"Notes on {name} ({len(run.notes)})"):
+            with st.expander(f"Notes on {run.name} ({len(run.notes)})"):
                 st.markdown("\n".join(f"- {note}" for note in run.notes[:50]))
     st.page_link("pages/forecast.py", label="See the forecasts", icon=":material/trending_up:")
 

@@ -42,7 +42,7 @@ def run_app_py_on_every_rerun(monkeypatch):
 @pytest.fixture(scope="session")
 def sample_frame():
     """The bundled sample, loaded and cleaned with the defaults (as the app does on first start): (frame, freq)."""
-    from forecasting.dataset import load_dataset, prepare  # noqa: PLC0415
+    from forecasting.data.dataset import load_dataset, prepare  # noqa: PLC0415
 
     dataset = load_dataset(SAMPLE / "sales.csv")
     return prepare(dataset).frame, dataset.freq
@@ -51,7 +51,7 @@ def sample_frame():
 @pytest.fixture(scope="session")
 def sample_run(sample_frame):
     """Ridge trained on the sample (horizon 28, 2 folds): a run the page tests put into the session."""
-    from forecasting.training import TrainingSpec, train  # noqa: PLC0415
+    from forecasting.evaluation.training import TrainingSpec, train  # noqa: PLC0415
 
     frame, freq = sample_frame
     return train(TrainingSpec("ridge", horizon=28, folds=2), frame, freq)

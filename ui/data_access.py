@@ -1,8 +1,8 @@
 """Cached library calls: read a file, build its dataset, clean it.
 
 Each step is cached on small hashable keys: a :class:`FileRef` (name, content
-digest, sheet), the :class:`~forecasting.dataset.LoadOptions` and the
-:class:`~forecasting.cleaning.CleaningConfig` (frozen dataclasses, which
+digest, sheet), the :class:`~forecasting.data.dataset.LoadOptions` and the
+:class:`~forecasting.data.cleaning.CleaningConfig` (frozen dataclasses, which
 Streamlit hashes field by field). The file's bytes travel as ``_data``, which
 Streamlit leaves out of the key: the digest in the ``FileRef`` stands for them.
 Changing a mapping or a cleaning option changes the key, so the step runs
@@ -17,16 +17,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from forecasting.cleaning import CleaningConfig, CleaningResult
-from forecasting.dataset import Dataset, LoadOptions, build_dataset, prepare
+from forecasting.data.cleaning import CleaningConfig, CleaningResult
+from forecasting.data.dataset import Dataset, LoadOptions, build_dataset, prepare
+from forecasting.data.frequency import FAMILY_NAMES
+from forecasting.data.io import RawTable, read_table
+from forecasting.data.mapping import detect_mapping, detect_shape
+from forecasting.data.parsing import parse_dates
 from forecasting.errors import ForecastingError
-from forecasting.frequency import FAMILY_NAMES
-from forecasting.io import RawTable, read_table
-from forecasting.mapping import detect_mapping, detect_shape
-from forecasting.parsing import parse_dates
 from forecasting.schema import DS, UID, freq_family
 from ui import state
-from ui.messages import for_app
+from ui.messages import for_app, show_error
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sales.csv"
 MAPPING_FIELDS = ("date", "target", "ids", "price", "revenue", "promo", "category", "stock", "drivers", "series")
@@ -188,5 +188,5 @@ def load_sample_on_first_start() -> None:
             st.session_state[state.DATA_LOADED] = build(ref, data, choices_for(ref, data), CleaningConfig())
     except ForecastingError as exc:
         st.session_state[state.DATA_AUTOLOAD] = False  # say it once; the Data page offers an upload
-        st.error(f"The bundled sample could not be loaded: {for_app(exc)}")
+        show_error(exc, context="The bundled sample could not be loaded")
 

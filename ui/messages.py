@@ -1,39 +1,56 @@
-"""Library messages in the app's words: the command line's flags become the Data page's field names.
+"""Library messages in the app's words, and the one way a page shows an error.
 
-The library says how to fix a problem once, for both audiences, by naming the
-command-line flag (``choose the target column (--target)``). On a page a user
-looks for the field instead, so the flag is swapped for its label.
+The library keeps how to fix a problem apart from the problem, as a template
+that names settings (:mod:`forecasting.errors`); the command line fills in its
+flags (``--target``), the app its field labels ("Quantity to forecast").
 """
 
 from __future__ import annotations
 
-import re
+import streamlit as st
 
-FLAG_LABELS = {
-    "--date-format": "“Date format”",
-    "--date": "“Date”",
-    "--target": "“Quantity to forecast”",
-    "--id": "“Series id columns”",
-    "--price": "“Price”",
-    "--revenue": "“Sales value”",
-    "--promo none": "“Promotion” set to (none)",
-    "--promo": "“Promotion”",
-    "--category": "“Category”",
-    "--stock": "“Stock on hand”",
-    "--shape order_lines": "“Table shape” set to order lines",
-    "--shape": "“Table shape”",
-    "--freq W or M": "“Frequency” set to weekly or monthly",
-    "--freq M": "“Frequency” set to monthly",
-    "--freq W": "“Frequency” set to weekly",
-    "--freq": "“Frequency”",
-    "--max-mb": "the upload limit",
-    "--folds": "“Backtest windows” on the Train page",
-    "--horizon": "“Horizon” on the Train page",
+from forecasting.data.issues import Issue
+from forecasting.errors import ForecastingError
+
+#: The field (and its page) that changes each setting a library message can name.
+FIELD_LABELS = {
+    "date": "“Date”",
+    "date_format": "“Date format”",
+    "target": "“Quantity to forecast”",
+    "ids": "“Series id columns”",
+    "price": "“Price”",
+    "revenue": "“Sales value”",
+    "promo": "“Promotion”",
+    "category": "“Category”",
+    "stock": "“Stock on hand”",
+    "shape": "“Table shape”",
+    "freq": "“Frequency”",
+    "max_mb": "the upload limit",
+    "folds": "“Backtest windows” on the Train page",
+    "horizon": "“Horizon” on the Train page",
 }
-# Longest first, so "--freq W or M" wins over "--freq" and "--date-format" over "--date".
-_PATTERN = re.compile("|".join(re.escape(flag) + r"(?![\w-])" for flag in sorted(FLAG_LABELS, key=len, reverse=True)))
+#: Values a fix can ask a setting to take, as the app's widgets show them.
+VALUE_LABELS = {"W or M": "weekly or monthly", "W": "weekly", "M": "monthly", "D": "daily",
+                "order_lines": "order lines", "none": "(none)"}
 
 
-def for_app(message: str) -> str:
-    """``message`` with command-line flags replaced by the names of the fields that do the same."""
-    return _PATTERN.sub(lambda match: FLAG_LABELS[match.group(0)], str(message))
+def field_name(setting: str, value: str = "") -> str:
+    """The app's words for a setting: ``“Frequency”`` or ``“Frequency” set to monthly``."""
+    label = FIELD_LABELS[setting]
+    return f"{label} set to {VALUE_LABELS.get(value, value)}" if value else label
+
+
+def for_app(problem: ForecastingError | Issue | str) -> str:
+    """A library error or finding with its fix naming the app's fields instead of command-line flags."""
+    if isinstance(problem, ForecastingError):
+        return problem.render(field_name)
+    if isinstance(problem, Issue):
+        return problem.text(field_name)
+    return str(problem)
+
+
+def show_error(problem: ForecastingError | str, *, context: str = "") -> None:
+    """One red box with one line: what went wrong (prefixed by ``context``, e.g. a file or model name)."""
+    text = for_app(problem)
+    st.error(f"{context}: {text}" if context else text)
+

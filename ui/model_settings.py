@@ -13,13 +13,13 @@ import holidays
 import pandas as pd
 import streamlit as st
 
-from forecasting.features import DEFAULT_LAGS, DEFAULT_WINDOWS, FeatureConfig
-from forecasting.frequency import PERIOD_NAMES
+from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.models.base import Forecaster, Param
+from forecasting.models.features import DEFAULT_LAGS, DEFAULT_WINDOWS, FeatureConfig
 from forecasting.schema import CATEGORY, PRICE, PROMO, freq_family
 from ui.widgets import kept
 
-SET_BY_PAGE = {"horizon"}  # auto's horizon follows the page's horizon
+SET_BY_PAGE = {"horizon"}  # a model's horizon parameter follows the page's horizon (get_model_for)
 COMMON_COUNTRIES = ["US", "GB", "DE", "FR", "IT", "ES", "NL", "CA", "AU", "CN", "JP", "IN", "BR", "MX"]
 EXTRA_LAGS = {"D": (35, 42, 91, 182), "W": (6, 9, 39), "M": (4, 9, 24)}
 EXTRA_WINDOWS = {"D": (3, 14, 56, 91), "W": (2, 8, 26, 52), "M": (6, 24)}
@@ -46,6 +46,9 @@ def param_widget(param: Param, key: str) -> Any:
                     format_func=lambda v: "(automatic)" if v is None else str(v))
     if param.kind == "bool":
         return kept(st.checkbox, key, bool(param.default), label=label, help=param.help)
+    if param.kind == "names":
+        return tuple(kept(st.multiselect, key, list(param.default), options=list(param.choices), label=label,
+                          help=param.help))
     if param.kind == "int":
         return int(kept(st.number_input, key, int(param.default), label=label, help=param.help, step=1,
                         min_value=int(param.low) if param.low is not None else None,

@@ -20,6 +20,7 @@ from forecasting.errors import ForecastingError
 from forecasting.recommend.products import DEFAULTED, FIELDS, ProductDefaults, ProductMatch, load_products
 from forecasting.schema import UID
 from ui import state
+from ui.messages import for_app, show_error
 
 SAMPLE_PRODUCTS = Path(__file__).resolve().parent.parent / "sample_data" / "products.csv"
 PRODUCTS_TABLE = "products_table"  #: Loaded.key -> {"table", "notes", "version", "source"}
@@ -57,7 +58,7 @@ def _initial(data) -> dict:
         match = load_products(source, frame, freq)
     except ForecastingError as exc:  # a broken bundled file must not take the pages down
         match = load_products(None, frame, freq)
-        match = ProductMatch(match.table, match.unknown, match.missing, (f"sample products file not used: {exc}",))
+        match = ProductMatch(match.table, match.unknown, match.missing, (f"sample products file not used: {for_app(exc)}",))
     label = SAMPLE_PRODUCTS.name if source else "defaults (no products file)"
     return {"table": match.table, "notes": list(match.notes), "version": 0, "source": label}
 
@@ -84,7 +85,7 @@ def products_editor(*, expanded: bool = False) -> pd.DataFrame | None:
             try:
                 match = load_products(upload.getvalue(), data.result.frame, data.dataset.freq, name=upload.name)
             except ForecastingError as exc:
-                st.error(f"{upload.name}: {exc}")
+                show_error(exc, context=upload.name)
             else:
                 store.update(table=match.table, notes=list(match.notes), version=store["version"] + 1,
                              source=upload.name, upload_id=upload.file_id)

@@ -16,8 +16,8 @@ import streamlit as st
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecasting.cleaning import CleaningResult
-    from forecasting.training import TrainedRun
+    from forecasting.data.cleaning import CleaningResult
+    from forecasting.evaluation.training import TrainedRun
     from ui.data_access import Loaded
 
 DATA_PAGE = "pages/data.py"
@@ -34,15 +34,15 @@ DATA_DETECT_FAILED = "data_detect_failed"  #: FileRef -> (message, blank choices
 DATA_EDITING = "data_editing"  #: the FileRef whose choices the mapping widgets show
 
 # Explore page ---------------------------------------------------------------
-EXPLORE_LEVEL = "explore_level"  #: widget: total, category or sku
+EXPLORE_LEVEL = "explore_level"  #: widget: total, category or series
 EXPLORE_SERIES = "explore_series"  #: widget key prefix: the chosen series per level
 EXPLORE_KEPT = "explore_kept"
 
 # Forecasting pages -------------------------------------------------------------
 TRAIN_PAGE = "pages/train.py"
-TRAIN_MODELS = "train_models"  #: Loaded.key -> {model name -> forecasting.training.TrainedRun}
-TRAIN_CHOSEN = "train_chosen"  #: the model name the Forecast, Review and decision pages use
-REVIEW_ADJUSTMENTS = "review_adjustments"  #: Loaded.key -> adjustments table (forecasting.adjustments)
+TRAIN_MODELS = "train_models"  #: Loaded.key -> {run id -> forecasting.evaluation.training.TrainedRun}
+TRAIN_CHOSEN = "train_chosen"  #: the run id the Forecast, Review and decision pages use
+REVIEW_ADJUSTMENTS = "review_adjustments"  #: Loaded.key -> adjustments table (forecasting.analysis.adjustments)
 
 
 def init_state() -> None:
@@ -82,7 +82,7 @@ def cleaned_frame() -> pd.DataFrame | None:
 
 
 def trained_models() -> dict[str, TrainedRun]:
-    """Model name -> trained run on the data now loaded (runs on other data are kept for when it comes back)."""
+    """Run id -> trained run on the data now loaded (runs on other data are kept for when it comes back)."""
     data = loaded()
     if data is None:
         return {}
@@ -119,17 +119,12 @@ def planning_forecast() -> pd.DataFrame | None:
 
     ``yhat`` (and the bands) carry the adjustments; ``yhat_model`` keeps the model's own value.
     """
-    from forecasting.adjustments import apply_adjustments, series_categories  # noqa: PLC0415 - pages with a run
+    from forecasting.analysis.adjustments import apply_adjustments, series_categories  # noqa: PLC0415 - pages with a run
 
     run = chosen_run()
     if run is None:
         return None
     return apply_adjustments(run.forecast, adjustments(), categories=series_categories(cleaned_frame()))
-
-
-def run_stamp(run: TrainedRun) -> str:
-    """Identifies a trained run in cache keys: retraining a model gives a new stamp."""
-    return f"{run.name}|{run.spec.horizon}|{run.seconds:.6f}"
 
 
 def require_run(page_name: str) -> TrainedRun | None:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from forecasting import explore
+from forecasting.analysis import hierarchy
 from ui import state
 
 
@@ -72,7 +72,7 @@ def kept(widget: Callable, key: str, default: Any, *, options: Sequence | None =
     return value
 
 
-LEVEL_LABELS = {"total": "Total", "category": "Category", "sku": "Series"}
+LEVEL_LABELS = {"total": "Total", "category": "Category", "series": "Series"}
 
 
 def level_picker(frame: pd.DataFrame, page: str, *, summed: str = "summed") -> tuple[str, str]:
@@ -80,13 +80,13 @@ def level_picker(frame: pd.DataFrame, page: str, *, summed: str = "summed") -> t
     ``<page>_series_<level>``; returns ``(level, name)``."""
     left, right = st.columns([1, 2])
     with left:
-        level = kept(st.radio, f"{page}_level", "total", options=list(explore.available_levels(frame)),
+        level = kept(st.radio, f"{page}_level", "total", options=list(hierarchy.available_levels(frame)),
                      label="Level", format_func=LEVEL_LABELS.get, horizontal=True)
     with right:
         if level == "total":
             st.caption(f"All {frame['unique_id'].nunique():,} series {summed}.")
-            return level, explore.TOTAL
-        names = explore.series_names(frame, level)
+            return level, hierarchy.TOTAL
+        names = hierarchy.series_names(frame, level)
         return level, kept(st.selectbox, f"{page}_series_{level}", names[0], options=names, label=LEVEL_LABELS[level])
 
 
@@ -120,8 +120,8 @@ def sidebar_summary() -> None:
         st.subheader("Trained models")
         models = state.trained_models()
         if models:
-            used = state.chosen_run().name
-            st.markdown("\n".join(f"- {name}: MASE {run.score['mase']:.2f}" + (" **(in use)**" if name == used else "")
-                                   for name, run in models.items()))
+            used = state.chosen_run().run_id
+            st.markdown("\n".join(f"- {run.name}: MASE {run.score['mase']:.2f}"
+                                   + (" **(in use)**" if run_id == used else "") for run_id, run in models.items()))
         else:
             st.caption("None yet: models trained on the Train page appear here.")

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..crossval import cross_validate, usable_windows, window_cutoffs
-from ..errors import ConfigError
-from ..metrics import CUTOFF, evaluate, training_scales
+from ..evaluation.crossval import cross_validate, usable_windows, window_cutoffs
+from ..evaluation.metrics import CUTOFF, evaluate, training_scales
 from ..schema import DS, SEASON_LENGTH, UID, Y, freq_family
 from .base import Forecaster, Param
-from .registry import MODELS, get_model, register
+from .registry import get_model, register
 
 DEFAULT_CANDIDATES = ("seasonal_naive", "ets", "croston", "ridge", "gradient_boosting")
+#: Models auto may choose from: every registered family but the neural one (too slow to backtest for a choice).
+CANDIDATE_CHOICES = ("naive", "seasonal_naive", "moving_average", "croston", "tsb", "ets", "sarimax", "ridge",
+                     "random_forest", "gradient_boosting")
 AUTO = "auto"
 
 
@@ -72,40 +74,51 @@ class AutoForecaster(Forecaster):
     description = "Backtests the candidates on the training data only and keeps the best one or the average of the best."
     uses_exog = True
     is_global = True
+    combines = True
     params = (
         Param("horizon", "int", 0, 0, 1000, help="Validation window length; 0 uses one season."),
         Param("selection_windows", "int", 2, 1, 10, help="Validation windows before the end of the training data."),
         Param("top_k", "int", 3, 1, 10, help="How many of the best candidates an average may use."),
         Param("ensemble", "bool", True, help="Average the best candidates (off: use only the best one)."),
+        Param("candidates", "names", DEFAULT_CANDIDATES, choices=CANDIDATE_CHOICES,
+              help="Models to choose from (neural models are too slow to backtest for a choice)."),
     )
 
-    def __init__(self, *, candidates: tuple[str, ...] | None = None, validation: pd.DataFrame | None = None,
-                 **params) -> None:
-        super().__init__(**params)
-        self.candidates = tuple(candidates) if candidates else None
-        self.validation = validation
+    @property
+    def validation_windows(self) -> int:
+        return self.selection_windows
 
-    def clone(self) -> AutoForecaster:
-        return AutoForecaster(candidates=self.candidates, **self.get_params())
+    def member_names(self) -> list[str]:
+        """The candidates, in the order given."""
+        return list(self.candidates)
 
-    def with_validation(self, windows: pd.DataFrame) -> AutoForecaster:
+    def refit_copy(self, windows: pd.DataFrame | None = None) -> AutoForecaster:
         """An unfitted copy that chooses from the candidates' forecasts in ``windows`` (a backtest's table,
         ``unique_id, ds, cutoff, y, <candidate> ...``) when they cover its selection windows, instead of
         cross-validating the candidates again: the choice is the same, the work is not repeated."""
-        return AutoForecaster(candidates=self.candidates, validation=windows, **self.get_params())
+        copy = self.clone()
+        copy._validation = windows
+        return copy
 
-    def candidate_names(self) -> list[str]:
-        """The candidates that are registered (TensorFlow models are never auto candidates)."""
-        wanted = self.candidates or DEFAULT_CANDIDATES
-        get_model(wanted[0])  # loads the registry
-        unknown = [c for c in wanted if c not in MODELS]
-        if unknown and self.candidates:
-            raise ConfigError(f"auto: unknown candidate {unknown[0]!r}; choose from {', '.join(MODELS)}")
-        return [c for c in wanted if c in MODELS and c != AUTO]
+    def combine_windows(self, predictions: pd.DataFrame, scales: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Add ``auto``'s forecast to every window, chosen from the candidates' errors in the windows before it.
+
+        This is exactly what fitting ``auto`` on that window's training data would choose, so nothing is refitted.
+        """
+        names = self.member_names()
+        cutoffs = sorted(predictions[CUTOFF].unique())
+        pieces, notes = [], []
+        for i, cutoff in enumerate(cutoffs):
+            before = cutoffs[max(0, i - self.selection_windows) : i]
+            choice = choose(predictions[predictions[CUTOFF].isin(before)], names, scales, self.top_k, self.ensemble)
+            window = predictions[predictions[CUTOFF] == cutoff]
+            pieces.append(window.assign(**{self.name: combine(window, choice)}))
+            notes.append(f"window {pd.Timestamp(cutoff):%Y-%m-%d}: {choice.describe()}")
+        return pd.concat(pieces, ignore_index=True), notes
 
     def _fit(self, df: pd.DataFrame) -> None:
         horizon = self.horizon or self.season_length_
-        names = self.candidate_names()
+        names = self.member_names()
         windows = usable_windows(df, self.freq_, horizon, self.selection_windows)
         cutoffs = window_cutoffs(df, self.freq_, horizon, windows) if windows else []
         cv = self._given_validation(cutoffs, names)
@@ -121,7 +134,7 @@ class AutoForecaster(Forecaster):
 
     def _given_validation(self, cutoffs: list[pd.Timestamp], names: list[str]) -> pd.DataFrame | None:
         """The given windows' point forecasts at exactly these cutoffs, or None when they do not cover them."""
-        given = self.validation
+        given = getattr(self, "_validation", None)
         if given is None or not cutoffs or not set(names) <= set(given.columns):
             return None
         if not set(cutoffs) <= {pd.Timestamp(c) for c in given[CUTOFF].unique()}:

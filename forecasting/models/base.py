@@ -15,11 +15,11 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from ..data.frequency import infer_freq
 from ..errors import ConfigError, DataValidationError, ForecastingError
-from ..frequency import infer_freq
 from ..schema import DS, SEASON_LENGTH, UID, Y, freq_family
 
-ParamKind = Literal["int", "float", "choice", "bool"]
+ParamKind = Literal["int", "float", "choice", "bool", "names"]
 
 
 class NotFittedError(ForecastingError, RuntimeError):
@@ -37,7 +37,7 @@ class Param:
     low, high
         Bounds for numbers (inclusive).
     choices
-        Options for ``choice``.
+        Options for ``choice``, and the allowed items of ``names`` (several of the choices, in order).
     help
         One sentence for the widget's tooltip.
     log
@@ -61,6 +61,13 @@ class Param:
             return value
         if self.kind == "bool":
             return bool(value)
+        if self.kind == "names":
+            names = tuple(n.strip() for n in value.split(",") if n.strip()) if isinstance(value, str) else tuple(value)
+            unknown = [n for n in names if n not in self.choices]
+            if unknown or not names:
+                raise ConfigError(f"{model}: {self.name} must name one or more of {', '.join(self.choices)}"
+                                  + (f"; {unknown[0]!r} is not one of them" if unknown else ""))
+            return names
         number = int(value) if self.kind == "int" else float(value)
         if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
             raise ConfigError(f"{model}: {self.name}={value} is outside {self.low}..{self.high}")
@@ -85,6 +92,9 @@ class Forecaster:
     requires: ClassVar[tuple[str, ...]] = ()
     native_intervals: ClassVar[bool] = False
     deterministic: ClassVar[bool] = True  # refitting on the same data gives the same forecast
+    uses_features: ClassVar[bool] = False  # learns from built features: takes ``features=FeatureConfig(...)``
+    reports_epochs: ClassVar[bool] = False  # trains in epochs: takes ``callbacks=`` to follow and stop them
+    combines: ClassVar[bool] = False  # built from other models' forecasts (auto): see member_names, combine_windows
     params: ClassVar[tuple[Param, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
@@ -132,7 +142,7 @@ class Forecaster:
         levels
             Models with ``native_intervals`` add ``<name>-lo-<level>`` and
             ``<name>-hi-<level>`` columns for these coverage levels (in %).
-            Every model gets conformal intervals from :mod:`forecasting.intervals`.
+            Every model gets conformal intervals from :mod:`forecasting.evaluation.intervals`.
         """
         if not getattr(self, "fitted_", False):
             raise NotFittedError(f"{self.name} must be fitted before it can predict; call fit(df) first")
@@ -145,6 +155,32 @@ class Forecaster:
     def predict_many(self, horizon: int, futures: list[pd.DataFrame | None]) -> list[pd.DataFrame]:
         """One forecast per scenario of planned drivers (price and promotion what-ifs), as :meth:`predict` gives."""
         return [self.predict(horizon, future=future) for future in futures]
+
+    @property
+    def validation_windows(self) -> int:
+        """Windows of history before each fit that the model validates on (a backtest must leave room for them)."""
+        return 0
+
+    def member_names(self) -> list[str]:
+        """Registry names of the models a combining model is built from (none for most models)."""
+        return []
+
+    def combine_windows(self, predictions: pd.DataFrame, scales: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """A combining model's forecasts for every backtest window, from its members' forecasts in ``predictions``
+        (``unique_id, ds, cutoff, y, <member> ...``) and the windows' MASE ``scales``; with notes per window."""
+        raise NotImplementedError(f"{self.name} combines no other models")
+
+    def refit_copy(self, windows: pd.DataFrame | None = None) -> Forecaster:
+        """The unfitted copy to fit on all the history after a backtest whose forecasts are ``windows``.
+
+        Most models ignore the windows; a combining model chooses from them instead of validating again.
+        """
+        return self.clone()
+
+    def feature_importance(self, df: pd.DataFrame, *, periods: int = 28, repeats: int = 3,
+                           seed: int = 0) -> pd.Series | None:
+        """Importance per feature for models that ``uses_features`` and can say; ``None`` otherwise."""
+        return None
 
     def future_grid(self, horizon: int) -> pd.DataFrame:
         """``unique_id, ds`` for every series and forecast period."""

@@ -19,9 +19,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ..features import FeatureBuilder, FeatureConfig, future_frame, recent_tail, recursive_forecast, training_table
-from ..schema import UID
+from ..schema import DS, UID, Y
 from .base import Forecaster, Param
+from .features import FeatureBuilder, FeatureConfig, future_frame, recent_tail, recursive_forecast, training_table
 from .registry import register
 
 SCENARIO_TAG = "\x1f"  # joins a series id and a scenario number; never in a real id
@@ -50,6 +50,7 @@ class GlobalFeatureModel(Forecaster):
 
     uses_exog = True
     is_global = True
+    uses_features = True
 
     def __init__(self, *, features: FeatureConfig | None = None, **params) -> None:
         super().__init__(**params)
@@ -103,9 +104,35 @@ class GlobalFeatureModel(Forecaster):
     def _estimator(self, columns: pd.Index):
         raise NotImplementedError
 
-    def feature_importance(self) -> pd.Series | None:
-        """Native importances where the estimator has them, by feature name."""
+    def native_importance(self) -> pd.Series | None:
+        """The estimator's own importances (tree impurity, linear coefficients) by feature name, if it has them."""
         return None
+
+    def feature_importance(self, df: pd.DataFrame, *, periods: int = 28, repeats: int = 3,
+                           seed: int = 0) -> pd.Series:
+        """Native importances, else permutation importance on the last ``periods`` of ``df`` (largest first)."""
+        native = self.native_importance()
+        return native if native is not None else self.permutation_importance(df, periods=periods, repeats=repeats,
+                                                                               seed=seed)
+
+    def permutation_importance(self, df: pd.DataFrame, *, periods: int, repeats: int, seed: int) -> pd.Series:
+        """Mean increase of absolute error (on the model's target scale) when each feature is shuffled."""
+        frame = df.sort_values([UID, DS]).reset_index(drop=True)
+        features = self.builder_.transform(frame)
+        target = self.builder_.target(frame[Y]).to_numpy()
+        recent = (frame.groupby(UID, sort=False).cumcount(ascending=False) < periods).to_numpy()
+        X, y = features[recent], target[recent]
+        base = np.mean(np.abs(self.predict_features(X) - y))
+        rng = np.random.default_rng(seed)
+        scores = {}
+        for column in X.columns:
+            losses = []
+            for _ in range(repeats):
+                shuffled = X.copy()
+                shuffled[column] = rng.permutation(shuffled[column].to_numpy())
+                losses.append(np.mean(np.abs(self.predict_features(shuffled) - y)))
+            scores[column] = max(float(np.mean(losses) - base), 0.0)
+        return pd.Series(scores).sort_values(ascending=False)
 
 
 @register
@@ -127,7 +154,7 @@ class RidgeModel(GlobalFeatureModel):
         )
         return make_pipeline(transform, Ridge(alpha=self.alpha))
 
-    def feature_importance(self):
+    def native_importance(self):
         ridge = self.estimator_[-1]
         names = self.estimator_[0].get_feature_names_out()
         clean = [n.split("__", 1)[1] for n in names]
@@ -157,7 +184,7 @@ class RandomForestModel(GlobalFeatureModel):
             random_state=RANDOM_STATE,
         )
 
-    def feature_importance(self):
+    def native_importance(self):
         return pd.Series(self.estimator_.feature_importances_, index=self.columns_).sort_values(
             ascending=False
         )

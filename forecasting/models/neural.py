@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..features import PRICE_MEMORY, FeatureBuilder, FeatureConfig, future_frame, recent_tail, training_table
 from ..schema import CATEGORY, DS, UID, Y, freq_family
 from .base import Forecaster, Param
+from .features import PRICE_MEMORY, FeatureBuilder, FeatureConfig, future_frame, recent_tail, training_table
 from .ml import GlobalFeatureModel
 from .registry import register
 
@@ -217,6 +217,8 @@ class KerasTraining:
     requires = ("tensorflow",)
     uses_exog = True
     is_global = True
+    uses_features = True
+    reports_epochs = True
 
     def __init__(self, *, features: FeatureConfig | None = None,
                  callbacks: EpochHook | Iterable[EpochHook] | None = None, **params: Any) -> None:

@@ -45,3 +45,12 @@ def get_model(name: str, **params: Any) -> Forecaster:
     if name not in models:
         raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(models)}")
     return models[name](**params)
+
+
+def get_model_for(name: str, params: dict[str, Any], horizon: int) -> Forecaster:
+    """A new model for forecasting ``horizon`` periods: a ``horizon`` hyperparameter it declares (auto's
+    validation window) follows the forecast's unless ``params`` sets it."""
+    model_class = available().get(name)
+    if model_class is not None and any(p.name == "horizon" for p in model_class.params):
+        params = {"horizon": horizon, **params}
+    return get_model(name, **params)

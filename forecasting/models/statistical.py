@@ -24,9 +24,9 @@ from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
-from ..features import NOT_DRIVERS, future_frame
 from ..schema import DS, PRICE, PROMO, UID, freq_family
 from .base import LocalModel, Param
+from .features import NOT_DRIVERS, future_frame
 from .registry import register
 
 #: Errors a statsmodels fit raises on data it cannot model; the next candidate is tried.

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
+from ..data.cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
 from ..errors import ConfigError
-from ..metrics import CUTOFF
+from ..evaluation.metrics import CUTOFF
 from ..schema import DS, PRICE, PROMO, UID, Y, freq_family
 from .inventory import InventoryPlan, recommend_inventory
 from .products import default_products, period_days

@@ -27,7 +27,7 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 from threadpoolctl import threadpool_limits
 
-from ..cleaning import find_outliers, near_events
+from ..data.cleaning import find_outliers, near_events
 from ..errors import DataValidationError
 from ..schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, Y, freq_family
 from .pooling import Z95, GroupEstimate, random_effects, shrink

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataValidationError, MappingError
-from ..features import PRICE_MEMORY
+from ..models.features import PRICE_MEMORY
 from ..schema import DS, PRICE, PROMO, UID, freq_family
 from .products import DEFAULTED, ProductDefaults
 

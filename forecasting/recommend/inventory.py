@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..backtest import predict_windows
-from ..crossval import usable_windows, window_cutoffs
 from ..errors import ConfigError, DataValidationError
-from ..metrics import CUTOFF, training_scales
+from ..evaluation.backtest import predict_windows
+from ..evaluation.crossval import usable_windows, window_cutoffs
+from ..evaluation.metrics import CUTOFF, training_scales
 from ..schema import DS, SEASON_LENGTH, UID, Y, freq_family
 from .products import default_products, period_days
 
@@ -142,7 +142,7 @@ def error_history(run, df: pd.DataFrame, freq: str, *, windows: int | None = Non
     Parameters
     ----------
     run
-        A :class:`~forecasting.training.TrainedRun`.
+        A :class:`~forecasting.evaluation.training.TrainedRun`.
     windows
         Windows wanted in all; the ones the run lacks are backtested now with
         the run's model (one fit each), oldest first. ``None``: the run's own.
@@ -155,7 +155,8 @@ def error_history(run, df: pd.DataFrame, freq: str, *, windows: int | None = Non
     if wanted > own:
         cutoffs = window_cutoffs(df, freq, horizon, wanted)[: wanted - own]
         scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(freq)])
-        extra, _, _ = predict_windows([run.spec.build()], df, freq, horizon, cutoffs, scales, progress=progress)
+        extra, _, _ = predict_windows([run.spec.build()], df, freq, horizon, cutoffs, scales, levels=run.spec.levels,
+                                     progress=progress)
         have = pd.concat([extra[[UID, DS, CUTOFF, Y, run.name]], have], ignore_index=True)
     return ErrorHistory.from_predictions(have, run.name, horizon, freq)
 
@@ -345,7 +346,7 @@ def recommend_inventory(
     df
         The cleaned sales table the run was trained on.
     run
-        The :class:`~forecasting.training.TrainedRun` whose forecast and backtest errors are used.
+        The :class:`~forecasting.evaluation.training.TrainedRun` whose forecast and backtest errors are used.
     products
         The products table (:func:`~forecasting.recommend.products.default_products`); ``None``: defaults.
     forecast

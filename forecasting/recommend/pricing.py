@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..evaluation.training import TrainedRun
 from ..schema import CATEGORY, PRICE, UID
-from ..training import TrainedRun
 from .elasticity import Elasticities, estimate_elasticities
 from .inputs import ASSUMED_COST_SHARE, as_fraction, regular_prices, unit_costs
 from .scenarios import (

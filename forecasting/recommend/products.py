@@ -11,7 +11,7 @@ did not match, and :func:`default_products` fills every value still unknown
 with a stated default, so a decision never silently runs on a blank.
 
 Units: lead time and review period are in **days** whatever the data's
-frequency (:func:`to_periods` converts them); holding rate is a share of the
+frequency (:func:`period_days` converts them); holding rate is a share of the
 unit cost per year; service level is a share (0.95), percentages are read too.
 """
 
@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..convert import ID_SEPARATOR
+from ..data.convert import ID_SEPARATOR
+from ..data.io import DEFAULT_MAX_MB, Source, read_table
+from ..data.issues import examples
+from ..data.mapping import normalise
+from ..data.parsing import parse_numbers
 from ..errors import ConfigError, DataValidationError, MappingError
-from ..io import DEFAULT_MAX_MB, Source, read_table
-from ..issues import examples
-from ..mapping import normalise
-from ..parsing import parse_numbers
 from ..schema import DS, PRICE, STOCK, UID, Y, freq_family
 
 #: Numeric fields of the normalised products table, in display order.
@@ -140,11 +140,6 @@ class ProductMatch:
 def period_days(freq: str) -> float:
     """Days in one period of the data: 1, 7 or 30.44."""
     return PERIOD_DAYS[freq_family(freq)]
-
-
-def to_periods(days, freq: str):
-    """Days (lead time, review period) as periods of the data; fractions are kept."""
-    return np.asarray(days, dtype="float64") / period_days(freq) if np.ndim(days) else float(days) / period_days(freq)
 
 
 # --- reading -----------------------------------------------------------------------

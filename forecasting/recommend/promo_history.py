@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..features import PRICE_MEMORY
+from ..models.features import PRICE_MEMORY
 from ..schema import CATEGORY, DS, PRICE, PROMO, UID, Y, freq_family
 from .elasticity import (
     POST_PROMO_PERIODS,

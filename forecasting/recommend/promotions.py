@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.io import Source, read_table
+from ..data.issues import examples
 from ..errors import ConfigError, DataValidationError, MappingError
-from ..io import Source, read_table
-from ..issues import examples
+from ..evaluation.training import TrainedRun
 from ..schema import CATEGORY, DS, PRICE, PROMO, UID, freq_family
-from ..training import TrainedRun
 from .elasticity import POST_PROMO_PERIODS, Elasticities, uplift
 from .inputs import ASSUMED_COST_SHARE, as_fraction, regular_prices, unit_costs
 from .promo_history import past_promotions, require_promo, summarise_past

@@ -1,6 +1,6 @@
 """What-ifs with the trained model: forecast the horizon under planned prices and promotions.
 
-The approach of :func:`forecasting.explain.driver_effects`: build the future
+The approach of :func:`forecasting.analysis.explain.driver_effects`: build the future
 drivers, ask the fitted model for its forecast, compare scenarios. The base
 scenario is today's regular price and no promotion. Every model in the registry
 forecasts each series from its own history and drivers only, so one call can
@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..backtest import ignored_drivers
 from ..errors import ConfigError
+from ..evaluation.backtest import ignored_drivers
+from ..evaluation.training import TrainedRun
 from ..schema import DS, PRICE, PROMO, UID, freq_family
-from ..training import TrainedRun
 
 #: Price multipliers at which the page draws the model's own price response.
 MODEL_FACTORS = (0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3)

@@ -1,0 +1,113 @@
+"""``backtest`` (score models on the last K windows) and ``forecast`` (fit on all the history, forecast H ahead)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from ..data.convert import future_drivers
+from ..data.dataset import Dataset
+from ..data.export import with_id_columns
+from ..data.io import read_table
+from ..errors import ConfigError
+from .common import add_mapping_flags, add_model_flags, build_models, json_number, prepared, progress_printer
+
+
+def add_parsers(commands) -> None:
+    """Register ``backtest`` and ``forecast``."""
+    backtest = commands.add_parser("backtest", help="score models on the last K windows of H periods")
+    backtest.add_argument("data", help="sales file: CSV, Excel .xlsx or Parquet")
+    add_mapping_flags(backtest)
+    add_model_flags(backtest)
+    backtest.add_argument("--folds", type=int, default=3, help="scored windows (default 3)")
+    backtest.add_argument("--predictions", help="write every forecast of the scored windows to this CSV")
+    backtest.add_argument("--json", dest="json_out", help="write per-model metrics and seconds to this JSON file")
+    backtest.set_defaults(handler=run_backtest)
+
+    forecast = commands.add_parser("forecast", help="fit on all the history and forecast H periods ahead")
+    forecast.add_argument("data", help="sales file: CSV, Excel .xlsx or Parquet")
+    add_mapping_flags(forecast)
+    add_model_flags(forecast)
+    forecast.add_argument("--future", help="planned drivers (price, promotion ...) for the forecast periods")
+    forecast.add_argument("--out", help="write the forecast to this CSV (default: print it)")
+    forecast.set_defaults(handler=run_forecast)
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    from ..evaluation.backtest import BacktestConfig, backtest  # noqa: PLC0415 - keeps inspect fast
+
+    dataset, frame = prepared(args)
+    models = build_models(args)
+    config = BacktestConfig(horizon=args.horizon, folds=args.folds)
+    result = backtest(models, frame, dataset.freq, config, progress=progress_printer())
+    board = result.leaderboard
+    print(format_leaderboard(board, result.seconds))
+    for model, notes in result.notes.items():
+        for note in notes[:5]:
+            print(f"note [{model}]: {note}", file=sys.stderr)
+    if args.predictions:
+        table = long_predictions(result.predictions, list(result.seconds), dataset, config.levels)
+        table.to_csv(args.predictions, index=False)
+    if args.json_out:
+        report = {
+            "horizon": args.horizon, "folds": args.folds, "freq": dataset.freq,
+            "n_series": int(frame["unique_id"].nunique()),
+            "models": {row["model"]: {**{k: json_number(v) for k, v in row.items() if k != "model"},
+                                      "seconds": round(result.seconds[row["model"]], 3)}
+                       for row in board.to_dict("records")},
+            "notes": result.notes,
+        }
+        with open(args.json_out, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
+    return 0
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    from ..evaluation.forecast import make_forecast  # noqa: PLC0415
+
+    dataset, frame = prepared(args)
+    models = build_models(args)
+    if len(models) != 1:
+        raise ConfigError("forecast takes one model (or auto); use backtest to compare several")
+    future = None
+    if args.future:
+        future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
+                                date_format=args.date_format)
+    result = make_forecast(models[0], frame, dataset.freq, args.horizon, future=future, progress=progress_printer())
+    for note in result.notes[:10]:
+        print(f"note: {note}", file=sys.stderr)
+    table = with_id_columns(result.forecast, dataset.mapping)
+    if args.out:
+        table.to_csv(args.out, index=False)
+    else:
+        print(table.to_csv(index=False), end="")
+    return 0
+
+
+def long_predictions(predictions, models: list[str], dataset: Dataset, levels: tuple[int, ...]):
+    """One row per series, window, period and model: the ``--predictions`` CSV."""
+    from ..evaluation.forecast import output_names  # noqa: PLC0415
+
+    pieces = []
+    for model in models:
+        columns = output_names(model, levels)
+        present = {k: v for k, v in columns.items() if k in predictions.columns}
+        piece = predictions[["unique_id", "ds", "cutoff", "y", *present]].rename(columns=present)
+        pieces.append(piece.assign(model=model))
+    table = pd.concat(pieces, ignore_index=True)
+    order = ["unique_id", "ds", "cutoff", "y", "model", *output_names("", levels).values()]
+    return with_id_columns(table[[c for c in order if c in table.columns]], dataset.mapping)
+
+
+def format_leaderboard(board, seconds: dict[str, float]) -> str:
+    lines = [f"{'model':<20}{'MASE':>8}{'WAPE':>8}{'bias':>8}{'cov80':>7}{'cov95':>7}{'vs s.naive':>12}{'seconds':>9}"]
+    for row in board.to_dict("records"):
+        lines.append(
+            f"{row['model']:<20}{row['mase']:>8.3f}{row['wape']:>8.3f}{row['bias']:>+8.3f}"
+            f"{row.get('coverage_80', float('nan')):>7.2f}{row.get('coverage_95', float('nan')):>7.2f}"
+            f"{row.get('mase_gain_vs_seasonal_naive', float('nan')):>+12.1%}{seconds.get(row['model'], 0):>9.1f}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""Forecast accuracy metrics: pure functions over arrays and over the backtest table.
+
+Metrics never hide a failure: an undefined value is NaN and is counted, never
+turned into 0. MASE divides each series' error in a fold by the in-sample
+error of seasonal naive on that fold's training data; MAPE leaves out periods
+with zero sales (``zero_policy="exclude"``) and says how many it left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..schema import DS, LEVELS, UID, Y
+
+ZeroPolicy = Literal["exclude", "epsilon"]
+CUTOFF = "cutoff"
+
+
+def mae(y: np.ndarray, yhat: np.ndarray) -> float:
+    return float(np.mean(np.abs(y - yhat)))
+
+
+def rmse(y: np.ndarray, yhat: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((y - yhat) ** 2)))
+
+
+def wape(y: np.ndarray, yhat: np.ndarray) -> float:
+    """Sum of absolute errors over the sum of actual sales (NaN when nothing sold)."""
+    total = np.sum(np.abs(y))
+    return float(np.sum(np.abs(y - yhat)) / total) if total > 0 else float("nan")
+
+
+def smape(y: np.ndarray, yhat: np.ndarray) -> float:
+    """Symmetric MAPE in [0, 2]; a period where both are 0 is a perfect 0."""
+    denominator = np.abs(y) + np.abs(yhat)
+    ratio = np.divide(2 * np.abs(y - yhat), denominator, out=np.zeros_like(denominator, dtype=float),
+                      where=denominator > 0)
+    return float(np.mean(ratio))
+
+
+def bias(y: np.ndarray, yhat: np.ndarray) -> float:
+    """Total over-forecast as a share of actual sales (positive: forecasts too high)."""
+    total = np.sum(np.abs(y))
+    return float(np.sum(yhat - y) / total) if total > 0 else float("nan")
+
+
+def mape(y: np.ndarray, yhat: np.ndarray, zero_policy: ZeroPolicy = "exclude", epsilon: float = 1.0) -> float:
+    """Mean absolute percentage error.
+
+    ``exclude`` leaves out periods with zero actual sales (NaN if all are
+    zero); ``epsilon`` divides by ``max(|y|, epsilon)`` instead.
+    """
+    if zero_policy == "exclude":
+        keep = y != 0
+        return float(np.mean(np.abs(y[keep] - yhat[keep]) / np.abs(y[keep]))) if keep.any() else float("nan")
+    return float(np.mean(np.abs(y - yhat) / np.maximum(np.abs(y), epsilon)))
+
+
+def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """Share of actual values inside the interval."""
+    return float(np.mean((y >= lo) & (y <= hi)))
+
+
+def seasonal_scale(y: np.ndarray, season: int) -> float:
+    """In-sample MAE of seasonal naive (naive when the series is shorter than two seasons); NaN if 0."""
+    lag = season if len(y) > season else 1
+    if len(y) <= lag:
+        return float("nan")
+    scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
+    if scale == 0 and lag != 1:
+        scale = float(np.mean(np.abs(np.diff(y))))
+    return scale if scale > 0 else float("nan")
+
+
+def training_scales(df: pd.DataFrame, cutoffs: list[pd.Timestamp], season: int) -> pd.DataFrame:
+    """MASE denominators per series and cutoff, from the training data up to each cutoff."""
+    rows = []
+    for cutoff in cutoffs:
+        train = df[df[DS] <= cutoff]
+        for uid, group in train.groupby(UID, sort=True):
+            rows.append((uid, cutoff, seasonal_scale(group[Y].to_numpy(dtype="float64"), season)))
+    return pd.DataFrame(rows, columns=[UID, CUTOFF, "scale"])
+
+
+POINT_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "mae": mae, "rmse": rmse, "wape": wape, "smape": smape, "bias": bias, "mape": mape,
+}
+
+
+def evaluate(cv: pd.DataFrame, models: list[str], scales: pd.DataFrame, levels: tuple[int, ...] = LEVELS) -> pd.DataFrame:
+    """Metrics per model, series and fold from a backtest table.
+
+    Parameters
+    ----------
+    cv
+        ``unique_id, ds, cutoff, y, <model>...`` with optional ``<model>-lo-<level>`` / ``-hi-`` columns.
+    models
+        Model columns to score.
+    scales
+        ``unique_id, cutoff, scale`` from :func:`training_scales`.
+    """
+    rows = []
+    for (uid, cutoff), group in cv.groupby([UID, CUTOFF], sort=True):
+        y = group[Y].to_numpy(dtype="float64")
+        for model in models:
+            yhat = group[model].to_numpy(dtype="float64")
+            row = {"model": model, UID: uid, CUTOFF: cutoff, "n": len(y), "sum_y": float(np.sum(np.abs(y))),
+                   "sum_abs_error": float(np.sum(np.abs(y - yhat))), "sum_error": float(np.sum(yhat - y)),
+                   "zeros": int(np.sum(y == 0))}
+            row |= {name: fn(y, yhat) for name, fn in POINT_METRICS.items()}
+            for level in levels:
+                lo, hi = f"{model}-lo-{level}", f"{model}-hi-{level}"
+                if lo in group.columns and group[lo].notna().all():
+                    row[f"coverage_{level}"] = coverage(y, group[lo].to_numpy(), group[hi].to_numpy())
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    table = table.merge(scales, on=[UID, CUTOFF], how="left")
+    table["mase"] = table["mae"] / table["scale"]
+    return table
+
+
+def summarise(per_series: pd.DataFrame, baseline: str = "seasonal_naive") -> pd.DataFrame:
+    """The leaderboard: one row per model, best MASE first, with the gain over ``baseline``.
+
+    MASE is the mean over series and folds; WAPE and bias pool every error
+    (so big sellers weigh more); coverage is the share of all actuals inside.
+    """
+    grouped = per_series.groupby("model", sort=False)
+    board = pd.DataFrame(
+        {
+            "mase": grouped["mase"].mean(),
+            "wape": grouped["sum_abs_error"].sum() / grouped["sum_y"].sum(),
+            "mae": grouped.apply(lambda g: np.average(g["mae"], weights=g["n"]), include_groups=False),
+            "rmse": grouped.apply(lambda g: np.sqrt(np.average(g["rmse"] ** 2, weights=g["n"])), include_groups=False),
+            "smape": grouped.apply(lambda g: np.average(g["smape"], weights=g["n"]), include_groups=False),
+            "bias": grouped["sum_error"].sum() / grouped["sum_y"].sum(),
+            "mape": grouped["mape"].mean(),
+            "mape_zero_periods_left_out": grouped["zeros"].sum(),
+            "series_without_mase": grouped["mase"].apply(lambda s: int(s.isna().sum())),
+        }
+    )
+    for column in [c for c in per_series.columns if c.startswith("coverage_")]:
+        board[column] = grouped.apply(
+            lambda g, c=column: np.average(g[c], weights=g["n"]) if g[c].notna().all() else np.nan,
+            include_groups=False,
+        )
+    if baseline in board.index:
+        board["mase_gain_vs_seasonal_naive"] = 1 - board["mase"] / board.loc[baseline, "mase"]
+    return board.sort_values("mase").rename_axis("model").reset_index()

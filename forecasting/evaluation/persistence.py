@@ -1,0 +1,113 @@
+"""Save a fitted model to a folder and load it back, without pickle.
+
+The folder holds ``model.json`` (registry name, hyperparameters, feature
+settings, frequency, format version), the training table as Parquet, and a
+fingerprint: the model's forecast at save time. Loading rebuilds the model
+from the registry (no code in the folder is ever run), refits it on the saved
+table (every model is deterministic: fixed seeds), and checks that it
+forecasts the fingerprint again, so a tampered or stale folder is refused.
+
+Its users arrive with the workspace store (issue #13): saved runs keep their
+fitted model through these functions, and the forecast API loads it back.
+Until then the tests are its only callers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, DataReadError
+from ..models.base import Forecaster
+from ..models.features import FeatureConfig
+from ..models.registry import get_model
+from ..schema import DS, UID
+
+FORMAT = "forecasting-studio-model"
+VERSION = 1
+FINGERPRINT_HORIZON = 3
+TOLERANCE = 1e-6
+
+
+def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) -> Path:
+    """Write ``model`` (already fitted on ``training``) to ``folder``."""
+    if not getattr(model, "fitted_", False):
+        raise ConfigError(f"{model.name} is not fitted; fit it before saving")
+    if not model.deterministic:
+        raise ConfigError(f"{model.label} cannot be saved: it searches within a time budget, so a refit may choose "
+                          "differently; save its forecast instead, or use a model such as ets or auto")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": model.name,
+        "params": model.get_params(),
+        "freq": model.freq_,
+        "features": dataclasses.asdict(model.features) if hasattr(model, "features") else None,
+        "candidates": list(model.candidates) if getattr(model, "candidates", None) else None,
+    }
+    (folder / "model.json").write_text(json.dumps(config, indent=2, default=_jsonable))
+    training.to_parquet(folder / "training.parquet", index=False)
+    model.predict(FINGERPRINT_HORIZON).to_csv(folder / "fingerprint.csv", index=False)
+    return folder
+
+
+def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
+    """Rebuild, refit and verify a saved model; returns the model and its training table."""
+    folder = Path(folder)
+    config = _read_config(folder)
+    kwargs = dict(config["params"])
+    if config.get("features") is not None:
+        kwargs["features"] = FeatureConfig(**_tuples(config["features"]))
+    if config.get("candidates"):
+        kwargs["candidates"] = tuple(config["candidates"])
+    model = get_model(config["model"], **kwargs)
+    training = pd.read_parquet(folder / "training.parquet")
+    model.fit(training, freq=config["freq"])
+    expected = pd.read_csv(folder / "fingerprint.csv", parse_dates=[DS])
+    _verify(model, expected, folder)
+    return model, training
+
+
+def _read_config(folder: Path) -> dict:
+    path = folder / "model.json"
+    for needed in (path, folder / "training.parquet", folder / "fingerprint.csv"):
+        if not needed.is_file():
+            raise DataReadError(f"{folder} is not a saved model: {needed.name} is missing; save the model again")
+    try:
+        config = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataReadError(f"{path} is not valid JSON ({exc.msg}); save the model again") from None
+    if config.get("format") != FORMAT or config.get("version") != VERSION:
+        raise DataReadError(f"{path} is not a model saved by this studio (format {config.get('format')!r}, "
+                            f"version {config.get('version')!r})")
+    return config
+
+
+def _verify(model: Forecaster, expected: pd.DataFrame, folder: Path) -> None:
+    actual = model.predict(FINGERPRINT_HORIZON)
+    expected = expected.assign(**{UID: expected[UID].astype(str)})
+    merged = actual.merge(expected, on=[UID, DS], suffixes=("", "_saved"), how="outer")
+    column = model.name
+    values, saved = merged[column].to_numpy(dtype=float), merged[f"{column}_saved"].to_numpy(dtype=float)
+    if len(merged) != len(expected) or not np.allclose(values, saved, rtol=TOLERANCE, atol=TOLERANCE):
+        raise DataReadError(f"{folder}: the reloaded model does not reproduce its saved forecast; the folder was "
+                            "changed or saved by another version; fit and save the model again")
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot save {type(value).__name__} in model.json")
+
+
+def _tuples(values: dict) -> dict:
+    """JSON lists back to the tuples the frozen configs use."""
+    def convert(v):
+        return tuple(convert(x) for x in v) if isinstance(v, list) else v
+    return {k: convert(v) for k, v in values.items()}

@@ -1,0 +1,105 @@
+"""Plotly figures of the Review page: the priority ranking and one series' model vs adjusted forecast.
+
+Builders only draw; every number comes from :mod:`forecasting.analysis.review` and
+:func:`forecasting.analysis.adjustments.apply_adjustments`. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..analysis.adjustments import CHANGE, MODEL, REASONS
+from ..schema import DS, UID, Y
+from .style import figure
+
+COLOURS = {
+    "actual": "#444444",
+    "model": "#1f77b4",
+    "adjusted": "#d62728",
+    "backtest": "#9467bd",
+    "over": "#ff7f0e",
+    "under": "#1f77b4",
+    "on target": "#2ca02c",
+    "no sales": "#9aa0a6",
+    "changed": "rgba(214, 39, 40, 0.08)",
+}
+
+
+def priority_figure(table: pd.DataFrame, *, top: int = 15, title: str = "Where the forecast missed most") -> go.Figure:
+    """Horizontal bars of the ``top`` series' priority (share of missed volume), coloured by over/under-forecast.
+
+    ``table`` is :func:`forecasting.analysis.review.review_table` output in the order to show (first = top bar).
+    """
+    shown = table.head(top).iloc[::-1]  # plotly draws the first bar at the bottom
+    fig = figure(title, hovermode="closest", xaxis_title="share of all missed volume", xaxis_tickformat=".0%",
+                  height=max(260, 24 * len(shown) + 110))
+    for direction, part in shown.groupby("direction", sort=False):
+        fig.add_trace(go.Bar(
+            x=part["priority"], y=part[UID], orientation="h", name=str(direction),
+            marker={"color": COLOURS.get(str(direction), COLOURS["no sales"])},
+            customdata=part[["wape", "bias"]].to_numpy(),
+            hovertemplate="%{y}: %{x:.1%} of missed volume<br>WAPE %{customdata[0]:.0%}, "
+                          "bias %{customdata[1]:+.0%}<extra></extra>"))
+    fig.update_layout(legend_title_text="forecast was", yaxis={"categoryorder": "array",
+                                                               "categoryarray": list(shown[UID])})
+    return fig
+
+
+def adjusted_forecast_figure(history: pd.DataFrame, planned: pd.DataFrame, unique_id: str, *, level: int = 80,
+                             backtest: pd.DataFrame | None = None, model: str | None = None,
+                             y_label: str = "units") -> go.Figure:
+    """One series: recent sales, the model's forecast and the adjusted one with its band.
+
+    Parameters
+    ----------
+    history
+        Long table of actual sales; only ``unique_id``'s rows are drawn (pass just the tail to show).
+    planned
+        :func:`~forecasting.analysis.adjustments.apply_adjustments` output; the band is ``yhat_lo_<level>`` to
+        ``yhat_hi_<level>`` of the adjusted forecast. Periods with an adjustment are shaded.
+    backtest, model
+        Optional backtest predictions and the model column: the model's forecasts of the recent past,
+        to compare with what sold.
+    """
+    actual = history.loc[history[UID].eq(unique_id)].sort_values(DS)
+    future = planned.loc[planned[UID].eq(unique_id)].sort_values(DS)
+    changed = future[CHANGE].abs().gt(1e-9) if CHANGE in future.columns else pd.Series(False, index=future.index)
+    title = f"{unique_id}: forecast" + (" with adjustments" if changed.any() else "")
+    fig = figure(title, yaxis_title=y_label, legend_title_text=None)
+    _band(fig, future, level)
+    fig.add_trace(go.Scatter(x=actual[DS], y=actual[Y], mode="lines", name="actual sales",
+                             line={"color": COLOURS["actual"], "width": 1.5}))
+    if backtest is not None and model is not None:
+        past = backtest.loc[backtest[UID].eq(unique_id)].sort_values(DS)
+        fig.add_trace(go.Scatter(x=past[DS], y=past[model], mode="lines", name="model in backtest",
+                                 line={"color": COLOURS["backtest"], "width": 1.5, "dash": "dot"}))
+    model_values = future[MODEL] if MODEL in future.columns else future["yhat"]
+    fig.add_trace(go.Scatter(x=future[DS], y=model_values, mode="lines", name="model forecast",
+                             line={"color": COLOURS["model"], "width": 2, "dash": "dash" if changed.any() else None}))
+    if changed.any():
+        fig.add_trace(go.Scatter(x=future[DS], y=future["yhat"], mode="lines", name="adjusted forecast",
+                                 line={"color": COLOURS["adjusted"], "width": 2.5},
+                                 text=future[REASONS], hovertemplate="%{y:,.1f} %{text}<extra>adjusted</extra>"))
+        _shade(fig, future.loc[changed, DS])
+    return fig
+
+
+def _band(fig: go.Figure, future: pd.DataFrame, level: int) -> None:
+    lo, hi = f"yhat_lo_{level}", f"yhat_hi_{level}"
+    if lo not in future.columns or future[lo].isna().all():
+        return
+    fig.add_trace(go.Scatter(x=future[DS], y=future[hi], mode="lines", line={"width": 0}, showlegend=False,
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=future[DS], y=future[lo], mode="lines", line={"width": 0}, fill="tonexty",
+                             fillcolor="rgba(31, 119, 180, 0.15)", name=f"{level}% interval", hoverinfo="skip"))
+
+
+def _shade(fig: go.Figure, dates: pd.Series) -> None:
+    """One shaded block per run of consecutive adjusted periods."""
+    dates = pd.Series(sorted(dates.unique()))
+    step = dates.diff().min() if len(dates) > 1 else pd.Timedelta(days=1)
+    block = (dates.diff() > step * 1.5).cumsum()  # months differ in length: allow some slack
+    for _, run in dates.groupby(block):
+        fig.add_vrect(x0=run.iloc[0] - step / 2, x1=run.iloc[-1] + step / 2, fillcolor=COLOURS["changed"],
+                      line_width=0, layer="below")

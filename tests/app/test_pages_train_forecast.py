@@ -1,0 +1,117 @@
+"""The Train and Forecast pages driven through AppTest on the bundled sample."""
+
+from __future__ import annotations
+
+from apptest_support import BAD_CSV, BAD_MESSAGE, chart_specs, start, texts, upload, with_run
+
+from forecasting.evaluation.training import TrainingSpec, train
+from forecasting.models.registry import available
+
+TRAIN = "pages/train.py"
+FORECAST = "pages/forecast.py"
+
+
+def titles(at) -> list[str]:
+    return [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+
+
+def quick(at, models: list[str]):
+    """Choose models, a short horizon and one backtest window, so the test trains in seconds."""
+    at.multiselect(key="train_chosen_models").set_value(models).run()
+    at.number_input(key="train_horizon_D").set_value(7).run()
+    at.number_input(key="train_folds").set_value(1).run()
+    return at
+
+
+def test_training_the_default_model_fills_the_board_and_the_sidebar():
+    at = start(page=TRAIN)
+    assert at.multiselect(key="train_chosen_models").value == ["ridge"]
+    assert "No model trained on this data yet" in texts(at)
+    quick(at, ["ridge", "seasonal_naive"])
+    at.button[0].click().run(timeout=180)
+    assert not at.exception and not at.error
+    board = at.dataframe[0].value
+    assert {"ridge", "seasonal_naive", "seasonal_naive (baseline)"} <= set(board["model"])
+    assert "ridge" in " ".join(m.value for m in at.sidebar.markdown)
+    runs = {run.name: run for run in next(iter(at.session_state["train_models"].values())).values()}
+    assert runs["ridge"].spec.horizon == 7 and len(runs["ridge"].forecast) == 48 * 7
+    assert at.session_state["train_chosen"] == runs["ridge"].run_id
+
+
+def test_model_settings_come_from_the_model_and_reach_the_run():
+    at = start(page=TRAIN)
+    quick(at, ["moving_average"])
+    window = at.number_input(key="train_param_moving_average_window")
+    declared = next(p for p in available()["moving_average"].params if p.name == "window")
+    assert window.value == declared.default and window.max == declared.high and declared.help in window.help
+    window.set_value(3).run()
+    at.button[0].click().run(timeout=180)
+    run = next(iter(next(iter(at.session_state["train_models"].values())).values()))
+    assert run.spec.params == {"window": 3} and run.fitted.window == 3
+
+
+def test_a_model_that_ignores_the_drivers_is_flagged_and_feature_choices_show_for_ml_models():
+    at = start(page=TRAIN)
+    at.multiselect(key="train_chosen_models").set_value(["ets"]).run()
+    assert any("ignores the drivers price, promo" in w.value for w in at.warning)
+    assert "train_feat_calendar" not in [c.key for c in at.checkbox]
+    at.multiselect(key="train_chosen_models").set_value(["gradient_boosting"]).run()
+    assert not at.warning and "train_feat_calendar" in [c.key for c in at.checkbox]
+
+
+def test_the_forecast_page_asks_for_a_model_then_shows_it_by_level(sample_run):
+    at = start(page=FORECAST)
+    assert "Train a model first" in texts(at)
+    with_run(at, sample_run).run()
+    assert not at.exception and not at.error
+    assert titles(at) == ["Total: forecast and backtest"]  # the leaderboard tab is open; others run when opened
+    at.session_state["forecast_tab"] = "Error by step ahead"
+    at.run()
+    assert titles(at) == ["Total: forecast and backtest", "Error by step ahead"]
+    at.session_state["forecast_tab"] = "What the model relies on"
+    at.run()
+    assert titles(at) == ["Total: forecast and backtest", "What the model relies on"]
+    at.session_state["forecast_tab"] = "Table and downloads"
+    at.run()
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Forecast (CSV)", "Forecast, backtest and scores (Excel)", "Report for stakeholders (HTML)"]
+    at.radio(key="forecast_level").set_value("series").run()
+    assert titles(at)[0] == "SKU-001: forecast and backtest"
+    at.selectbox(key="forecast_series_series").set_value("SKU-017").run()
+    assert titles(at)[0] == "SKU-017: forecast and backtest"
+
+
+def test_switching_models_on_the_forecast_page_changes_what_every_page_uses(sample_run, sample_frame):
+    frame, freq = sample_frame
+    naive = train(TrainingSpec("naive", horizon=28, folds=2), frame, freq)
+    at = with_run(start(page=FORECAST), sample_run, naive)
+    at.run()
+    mase = next(m.value for m in at.metric if m.label == "MASE")
+    at.selectbox(key="forecast_model").set_value(naive.run_id).run()
+    assert next(m.value for m in at.metric if m.label == "MASE") != mase
+    assert at.session_state["train_chosen"] == naive.run_id
+
+
+def test_a_bad_upload_keeps_the_trained_models_and_pages_working(sample_run):
+    at = with_run(start(), sample_run)
+    upload(at, "bad.csv", BAD_CSV)
+    assert BAD_MESSAGE in " ".join(e.value for e in at.error)
+    for page in (TRAIN, FORECAST):
+        at.switch_page(page).run()
+        assert not at.exception and not at.error
+    assert titles(at)[0] == "Total: forecast and backtest"
+
+
+def test_a_stopped_training_says_so_once():
+    at = start(page=TRAIN, train_running="gradient_boosting")  # Stop interrupts the run that set this
+    assert "Training stopped during gradient_boosting" in texts(at)
+    at.run()
+    assert "Training stopped" not in texts(at)
+
+
+def test_a_model_worse_than_seasonal_naive_gets_a_hint(tiny_panel):
+    naive = train(TrainingSpec("naive", horizon=7, folds=2), tiny_panel, "D")
+    assert naive.score["mase_gain_vs_seasonal_naive"] < 0  # on a weekly pattern, yesterday loses to last week
+    at = with_run(start(page=TRAIN), naive)
+    at.run()
+    assert any("naive forecasts worse than seasonal naive" in w.value for w in at.warning)
