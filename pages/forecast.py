@@ -45,6 +45,7 @@ def main() -> None:
     if picked != run.run_id:
         st.session_state[state.TRAIN_CHOSEN] = picked
         run = runs[picked]
+    st.caption(state.why_chosen(run))
     planning = state.planning_forecast()
     _headline(run, planning)
     level, name = level_picker(frame, "forecast")

@@ -369,7 +369,13 @@ def recommend_inventory(
     paths = _forecast_paths(forecast, items[UID], freq)
     rows = [_recommend_one(item, paths[item[UID]], models, freq, options) for item in items.to_dict("records")]
     table = pd.DataFrame(rows)[TABLE_COLUMNS]
-    table = table.sort_values(["stockout_risk", "money_at_stake"], ascending=False, kind="stable")
+    table = table.sort_values(["stockout_risk", "money_at_stake", "reorder_point"], ascending=False, kind="stable",
+                              na_position="last")
+    unknown = table.loc[table["on_hand"].isna(), UID]
+    if len(unknown):
+        notes.append(f"stock on hand is unknown for {len(unknown):,} of {len(table):,} series (e.g. {unknown.iloc[0]}): "
+                     "shown is the policy (safety stock, reorder point, order-up-to level); order quantities, days "
+                     "of cover and stock-out risk need stock on hand (a products file with on_hand, or a stock column)")
     none = table.loc[table["error_samples"] == 0, UID]
     few = table.loc[table["error_samples"].between(1, MIN_SAMPLES - 1), UID]
     if len(none):
@@ -428,22 +434,23 @@ def _recommend_one(item: dict, path: pd.Series, models: ErrorModels, freq: str, 
     annual = float(values[: path.attrs["horizon"]].mean()) * 365.25 / period_days(freq)
     lot = float(eoq(annual, item["order_cost"], item["unit_cost"], item["holding_rate"]))
     order_up_to = reorder + (lot if options.eoq and np.isfinite(lot) else 0.0)
-    position = float(item["on_hand"] + item["on_order"])
-    if not np.isfinite(reorder):  # no error sample covers the protection period: no recommendation, say so
+    position = float(item["on_hand"] + item["on_order"])  # NaN when stock on hand is unknown
+    if not np.isfinite(reorder) or not np.isfinite(position):  # no error sample, or no stock: no order, said so
         quantity = float("nan")
     else:
         quantity = float(order_quantity(order_up_to, position, item["moq"])) if position < reorder else 0.0
     lead_model = models.model(item[UID], lead)
     lead_spread = float(spread(lead_demand, lead_model.kappa))
     margin = (position - lead_demand) / lead_spread
-    risk = float(lead_model.exceed(margin)[0])
-    lost = float(lead_model.shortfall(margin)[0]) * lead_spread
-    excess = max(position - order_up_to, 0.0)  # more than the policy would ever hold
+    risk = float(lead_model.exceed(margin)[0]) if np.isfinite(position) else float("nan")
+    lost = float(lead_model.shortfall(margin)[0]) * lead_spread if np.isfinite(position) else float("nan")
+    excess = max(position - order_up_to, 0.0) if np.isfinite(position) else float("nan")  # more than ever held
     # Expected fill rate: expected units short per cycle over the units one cycle sells.
     cycle_demand = max(float(values[:review].sum()), float(item["moq"]), lot if options.eoq and np.isfinite(lot) else 0)
     short = float(model.shortfall(model.quantile(level))[0]) * float(spread(protection_demand, model.kappa))
     fill = 1.0 - short / cycle_demand if cycle_demand > 0 else float("nan")
-    cover, stockout = _cover(path, float(item["on_hand"]), float(item["on_order"]), lead, freq)
+    cover, stockout = _cover(path, float(item["on_hand"]), float(item["on_order"]), lead, freq) \
+        if np.isfinite(position) else (float("nan"), pd.NaT)
     revenue_at_risk = lost * float(item["price"])
     excess_value = excess * float(item["unit_cost"])
     return {
@@ -456,7 +463,8 @@ def _recommend_one(item: dict, path: pd.Series, models: ErrorModels, freq: str, 
         "reorder_point": reorder, "order_up_to": order_up_to, "eoq": lot, "order_qty": quantity,
         "order_value": quantity * float(item["unit_cost"]), "days_of_cover": cover, "stockout_date": stockout,
         "stockout_risk": risk, "expected_lost_units": lost, "revenue_at_risk": revenue_at_risk,
-        "excess_units": excess, "excess_value": excess_value, "money_at_stake": max(revenue_at_risk, excess_value),
+        "excess_units": excess, "excess_value": excess_value,
+        "money_at_stake": max(revenue_at_risk, excess_value) if np.isfinite(position) else float("nan"),
         "expected_fill_rate": float(np.clip(fill, 0, 1)), "error_samples": len(model.z),
         "unit_cost": float(item["unit_cost"]), "price": float(item["price"]),
     }

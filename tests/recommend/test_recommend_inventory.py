@@ -7,6 +7,8 @@ sample data, where the replayed policy must reach its 95% target per category.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,6 +116,27 @@ def test_orders_cover_and_stockout_date_on_a_perfect_forecast():
     assert table.loc["s01", "excess_units"] == pytest.approx(400)
     assert table.loc["s01", "money_at_stake"] == pytest.approx(400 * 6.0)
     assert table["expected_fill_rate"].eq(1.0).all()
+
+
+def test_unknown_stock_gives_the_policy_but_no_order_risk_or_lost_revenue():
+    hist = perfect_history()
+    ids = list(hist.ids)
+    known = products(ids, on_hand=[25.0, 500.0, 25.0])
+    unknown = products(ids, on_hand=[25.0, np.nan, np.nan])
+    expected = recommend_inventory(None, "D", None, known, forecast=flat_forecast(ids, 10.0), history=hist)
+    plan = recommend_inventory(None, "D", None, unknown, forecast=flat_forecast(ids, 10.0), history=hist)
+    table, reference = plan.table.set_index("unique_id"), expected.table.set_index("unique_id")
+    for column in ("safety_stock", "reorder_point", "order_up_to", "protection_demand"):
+        np.testing.assert_allclose(table[column].sort_index(), reference[column].sort_index())
+    for column in ("order_qty", "stockout_risk", "expected_lost_units", "revenue_at_risk", "days_of_cover",
+                   "money_at_stake", "excess_units", "inventory_position"):
+        assert table.loc[["s01", "s02"], column].isna().all(), column
+        assert table.loc["s00", column] == reference.loc["s00", column]
+    assert table.loc[["s01", "s02"], "stockout_date"].isna().all()
+    assert list(plan.table["unique_id"])[0] == "s00"  # a known risk ranks above unknown ones
+    assert any("stock on hand is unknown for 2 of 3 series" in note for note in plan.notes)
+    written = pd.read_csv(io.StringIO(plan.table.to_csv(index=False))).set_index("unique_id")
+    assert written.loc["s01", ["on_hand", "order_qty", "stockout_date"]].isna().all()  # empty cells, not zeros
 
 
 def test_a_protection_period_longer_than_the_backtest_gets_no_order_and_a_note():
