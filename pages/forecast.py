@@ -25,9 +25,10 @@ from forecasting.plots.report import html_report
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
+from ui.plan_editor import plan_editor
 from ui.widgets import lazy_tabs, level_picker
 
-TABS = ["Leaderboard", "Error by step ahead", "What the model relies on", "Table and downloads", "Notes"]
+TABS = ["Leaderboard", "Future plan", "Error by step ahead", "What the model relies on", "Table and downloads", "Notes"]
 
 
 def main() -> None:
@@ -56,10 +57,13 @@ def main() -> None:
     st.caption("Dotted: what the model forecast in each backtest window, made without seeing those periods. "
                "Bands: the range the actuals should fall in 80% and 95% of the time, sized by the model's own "
                "errors in the last backtest windows" + (" at this level." if level != "series" else "."))
-    board, steps, importance, table, notes = lazy_tabs(TABS, "forecast_tab")
+    board, plan, steps, importance, table, notes = lazy_tabs(TABS, "forecast_tab")
     if board.open:
         with board:
             _leaderboard(list(runs.values()))
+    if plan.open:
+        with plan:
+            plan_editor(run, data)
     if steps.open:
         with steps:
             _error_by_step(run)

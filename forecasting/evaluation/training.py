@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -118,6 +118,24 @@ def train(
     notes = future_notes + plan_notes + result.notes.get(model.name, []) + notes + ([warning] if warning else [])
     return TrainedRun(spec, freq, fitted, result, forecast, time.perf_counter() - started,
                       list(dict.fromkeys(notes)), plan=plan)
+
+
+def replan(run: TrainedRun, df: pd.DataFrame, plan: pd.DataFrame) -> TrainedRun:
+    """The run's fitted model forecasting under another future plan (no retraining): a new run with a new id.
+
+    The intervals keep the run's calibration (its last backtest windows); ``plan``
+    has the shape of :attr:`TrainedRun.plan` (missing values take usual values).
+    """
+    spec = run.spec
+    plan, plan_notes = complete_plan(df, run.freq, spec.horizon, plan)
+    quantiles = window_quantiles(run.backtest.predictions, run.name, df, run.freq, spec.horizon, spec.levels,
+                                 INTERVAL_WINDOWS)
+    forecast, notes = forecast_fitted(run.fitted, df, run.freq, spec.horizon, quantiles, future=plan,
+                                      levels=spec.levels)
+    warning = plausibility(forecast, df, run.freq, spec.horizon, plan)
+    kept = [n for n in run.notes if not n.startswith("no plan for ") and "of repeating last season" not in n]
+    notes = list(dict.fromkeys(plan_notes + kept + notes + ([warning] if warning else [])))
+    return replace(run, forecast=forecast, plan=plan, notes=notes, run_id=uuid.uuid4().hex)
 
 
 def best_run(runs: list[TrainedRun]) -> TrainedRun | None:

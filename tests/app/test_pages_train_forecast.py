@@ -134,3 +134,23 @@ def test_the_model_in_use_is_the_best_backtest_not_the_first_trained_until_the_u
     assert at.session_state["train_chosen"] == worse.run_id
     assert "naive is in use because you chose it." in texts(at)
     assert any("naive forecast worse than seasonal naive" in w.value for w in at.warning)
+
+
+def test_the_future_plan_is_shown_edited_and_changes_the_forecast(sample_run):
+    at = with_run(start(page=FORECAST), sample_run)
+    at.session_state["forecast_tab"] = "Future plan"
+    at.run()
+    assert not at.exception and not at.error
+    editor = next(d.value for d in at.dataframe if "promo" in d.value.columns)  # the cell editor
+    assert len(editor) == len(sample_run.plan) and {"price", "promo"} <= set(editor.columns)
+    assert not (sample_run.plan["promo"] > 0).any()  # the sample's flag: usually no promotion
+    at.selectbox(key="plan_bulk_driver").set_value("promo")
+    at.number_input(key="plan_bulk_value").set_value(1.0)
+    next(b for b in at.button if b.proto.label == "Set").click().run()
+    assert not at.exception
+    at.button(key="plan_apply").click().run(timeout=180)
+    assert not at.exception and not at.error
+    runs = list(next(iter(at.session_state["train_models"].values())).values())
+    assert len(runs) == 1 and runs[0].run_id != sample_run.run_id
+    assert (runs[0].plan["promo"] == 1.0).all()
+    assert runs[0].forecast["yhat"].sum() > 1.1 * sample_run.forecast["yhat"].sum()

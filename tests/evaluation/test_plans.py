@@ -85,3 +85,18 @@ def test_an_implausible_total_names_the_driver_planned_outside_the_history():
     note = plausibility_note(far, reference, df, plan)
     assert note is not None and "'promo' (4 series)" in note and "286%" in note
     assert plausibility_note(reference.assign(yhat=150.0), reference, df, plan) is None
+
+
+def test_replanning_a_run_changes_the_forecast_without_retraining():
+    from forecasting.evaluation.training import replan
+
+    df = discounted_weeks()
+    spec = TrainingSpec("ridge", horizon=8, folds=2,
+                        features=FeatureConfig(lags=(1, 2), rolling_windows=(4,), holidays_country=None, events=False))
+    run = train(spec, df, "W-MON")
+    same = replan(run, df, run.plan)
+    np.testing.assert_allclose(same.forecast["yhat"], run.forecast["yhat"])
+    assert same.fitted is run.fitted and same.run_id != run.run_id
+    deeper = replan(run, df, run.plan.assign(promo=0.3))
+    assert deeper.forecast["yhat"].sum() > 1.05 * run.forecast["yhat"].sum()
+    assert (deeper.plan["promo"] == 0.3).all()
