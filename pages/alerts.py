@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting.data.export import with_id_columns
+from forecasting.data.export import csv_bytes, with_id_columns
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import alert_series_figure
@@ -52,7 +52,7 @@ def main() -> None:
         "revenue_at_stake": st.column_config.NumberColumn("money at stake", format="%,.0f"),
         "message": st.column_config.TextColumn("what to check", width="large"),
         "score": st.column_config.NumberColumn("score", format="%.2f")})
-    st.download_button("Alerts (CSV)", with_id_columns(alerts, data.dataset.mapping).to_csv(index=False).encode(),
+    st.download_button("Alerts (CSV)", csv_bytes(with_id_columns(alerts, data.dataset.mapping)),
                        f"alerts_{run.name}.csv", mime="text/csv", icon=":material/download:", key="alerts_csv")
     _series(data, planning, alerts, shown)
 
