@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting.data.export import with_id_columns
+from forecasting.data.export import csv_bytes, with_id_columns
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import alert_series_figure
@@ -64,7 +64,7 @@ def main() -> None:
                    "reported apart because nothing is at stake any more.")
         st.dataframe(shown[past].drop(columns="revenue_at_stake"), hide_index=True, width="stretch", height=240,
                      column_config=COLUMNS)
-    st.download_button("Alerts (CSV)", with_id_columns(alerts, data.dataset.mapping).to_csv(index=False).encode(),
+    st.download_button("Alerts (CSV)", csv_bytes(with_id_columns(alerts, data.dataset.mapping)),
                        f"alerts_{run.name}.csv", mime="text/csv", icon=":material/download:", key="alerts_csv")
     _series(data, planning, alerts, shown)
 

@@ -17,7 +17,7 @@ from forecasting.analysis import hierarchy
 from forecasting.analysis.diagnostics import error_by_step
 from forecasting.analysis.explain import feature_importance
 from forecasting.analysis.hierarchy import level_view
-from forecasting.data.export import excel_bytes, with_id_columns
+from forecasting.data.export import csv_bytes, excel_bytes, with_id_columns
 from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.evaluation.training import TrainedRun, compare_runs
 from forecasting.plots import forecast as plots
@@ -148,7 +148,7 @@ def _downloads(run: TrainedRun, planning: pd.DataFrame, data: Loaded, figure, na
     st.dataframe(table, hide_index=True, width="stretch", height=300)
     stem = f"forecast_{run.name}_h{run.spec.horizon}"
     left, middle, right = st.columns(3)
-    left.download_button("Forecast (CSV)", table.to_csv(index=False).encode("utf-8"), f"{stem}.csv",
+    left.download_button("Forecast (CSV)", csv_bytes(table), f"{stem}.csv",
                          mime="text/csv", icon=":material/download:", key="forecast_csv")
     middle.download_button("Forecast, backtest and scores (Excel)", lambda: _workbook(run, table), f"{stem}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

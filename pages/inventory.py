@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting.data.export import with_id_columns
+from forecasting.data.export import csv_bytes, with_id_columns
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import projected_stock_figure, service_level_figure, simulation_figure
@@ -134,10 +134,10 @@ def _table(plan: InventoryPlan, data: Loaded, run: TrainedRun) -> None:
     st.dataframe(plan.table[list(SHOWN)], hide_index=True, width="stretch", height=360, column_config=SHOWN)
     table = with_id_columns(plan.table, data.dataset.mapping)
     left, right = st.columns(2)
-    left.download_button("Recommendations (CSV)", table.to_csv(index=False).encode("utf-8"),
+    left.download_button("Recommendations (CSV)", csv_bytes(table),
                          f"inventory_{run.name}.csv", mime="text/csv", icon=":material/download:",
                          key="inventory_csv")
-    right.download_button("Projected stock per period (CSV)", plan.projection.to_csv(index=False).encode("utf-8"),
+    right.download_button("Projected stock per period (CSV)", csv_bytes(plan.projection),
                           f"inventory_projection_{run.name}.csv", mime="text/csv", icon=":material/download:",
                           key="inventory_projection_csv")
 

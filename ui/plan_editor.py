@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.data.convert import future_drivers
-from forecasting.data.export import plan_for_upload
+from forecasting.data.export import csv_bytes, plan_for_upload
 from forecasting.data.io import read_table
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun, replan
@@ -50,7 +50,7 @@ def plan_editor(run: TrainedRun, data: Loaded) -> None:
     if left.button("Forecast with this plan", type="primary", disabled=not changed, key="plan_apply",
                    icon=":material/update:"):
         _apply(run, plan, data)
-    middle.download_button("Plan (CSV)", plan_for_upload(plan, data.dataset.mapping).to_csv(index=False).encode(),
+    middle.download_button("Plan (CSV)", csv_bytes(plan_for_upload(plan, data.dataset.mapping)),
                            f"plan_{run.name}.csv", mime="text/csv", icon=":material/download:", key="plan_csv")
     upload = right.file_uploader("Upload a plan (CSV)", type=["csv", "xlsx", "parquet"], key="plan_upload",
                                  help="Same columns as the downloaded plan: the id and date columns and the drivers.")

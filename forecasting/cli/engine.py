@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..data.convert import future_drivers
 from ..data.dataset import Dataset
-from ..data.export import plan_for_upload, with_id_columns
+from ..data.export import check_writable, csv_text, plan_for_upload, with_id_columns, write_csv
 from ..data.io import read_table
 from ..errors import ConfigError
 from .common import add_mapping_flags, add_model_flags, build_models, json_number, prepared, progress_printer
@@ -41,6 +41,8 @@ def add_parsers(commands) -> None:
 def run_backtest(args: argparse.Namespace) -> int:
     from ..evaluation.backtest import BacktestConfig, backtest  # noqa: PLC0415 - keeps inspect fast
 
+    check_writable(args.predictions)  # before any work: a typo must not cost a training
+    check_writable(args.json_out)
     dataset, frame = prepared(args)
     models = build_models(args)
     config = BacktestConfig(horizon=args.horizon, folds=args.folds)
@@ -52,7 +54,7 @@ def run_backtest(args: argparse.Namespace) -> int:
             print(f"note [{model}]: {note}", file=sys.stderr)
     if args.predictions:
         table = long_predictions(result.predictions, list(result.seconds), dataset, config.levels)
-        table.to_csv(args.predictions, index=False)
+        write_csv(table, args.predictions)
     if args.json_out:
         report = {
             "horizon": args.horizon, "folds": args.folds, "freq": dataset.freq,
@@ -70,6 +72,8 @@ def run_backtest(args: argparse.Namespace) -> int:
 def run_forecast(args: argparse.Namespace) -> int:
     from ..evaluation.forecast import make_forecast  # noqa: PLC0415
 
+    check_writable(args.out)
+    check_writable(args.save_plan)
     dataset, frame = prepared(args)
     models = build_models(args)
     if len(models) != 1:
@@ -86,11 +90,11 @@ def run_forecast(args: argparse.Namespace) -> int:
         if result.plan is None:
             print("note: the data has no drivers (price, promotion ...), so there is no plan to save", file=sys.stderr)
         else:
-            plan_for_upload(result.plan, dataset.mapping).to_csv(args.save_plan, index=False)
+            write_csv(plan_for_upload(result.plan, dataset.mapping), args.save_plan)
     if args.out:
-        table.to_csv(args.out, index=False)
+        write_csv(table, args.out)
     else:
-        print(table.to_csv(index=False), end="")
+        print(csv_text(table), end="")
     return 0
 
 

@@ -21,7 +21,7 @@ import sys
 
 import pandas as pd
 
-from ..data.export import with_id_columns
+from ..data.export import check_writable, csv_text, with_id_columns, write_csv
 from ..errors import ConfigError
 from ..recommend.products import load_products
 from .common import add_mapping_flags, add_model_flags, build_models, prepared, progress_printer
@@ -65,6 +65,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         raise ConfigError(f"--service-level must be between 0.5 and 1 (e.g. 0.95), got {args.service_level}")
     if args.plan and args.kind != "promotion":
         raise ConfigError("--plan is for 'recommend promotion' only")
+    check_writable(args.out)
     dataset, frame = prepared(args)
     models = build_models(args)
     if len(models) != 1:
@@ -79,10 +80,10 @@ def run_recommend(args: argparse.Namespace) -> int:
     table = KIND_RUNNERS[args.kind](args, frame, dataset.freq, run, matched)
     table = with_id_columns(table, dataset.mapping)
     if args.out:
-        table.to_csv(args.out, index=False)
+        write_csv(table, args.out)
         print(f"{len(table):,} rows written to {args.out}", file=sys.stderr)
     else:
-        print(table.to_csv(index=False), end="")
+        print(csv_text(table), end="")
     return 0
 
 
