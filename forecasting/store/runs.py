@@ -71,7 +71,8 @@ class RunSummary:
     champion: bool
 
     def as_json(self) -> dict[str, Any]:
-        return dict(vars(self))
+        """Plain JSON values (scores to 6 decimals), the same for the command line and the API."""
+        return {k: round(v, 6) if k in ("mase", "wape") and v is not None else v for k, v in vars(self).items()}
 
 
 @dataclass
