@@ -91,6 +91,7 @@ class RunRecord:
     options: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    dataset_hash: str = ""
 
     @property
     def spec(self) -> TrainingSpec:
@@ -261,7 +262,7 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     with store.read() as connection:
         row = connection.execute(select(r.c.settings, r.c.model_config, r.c.metrics, r.c.leaderboard,
                                         r.c.quantiles_parquet, r.c.notes, r.c.seconds, d.c.table_parquet,
-                                        d.c.mapping, d.c.options).join(d, r.c.dataset_id == d.c.id)
+                                        d.c.mapping, d.c.options, d.c.content_hash).join(d, r.c.dataset_id == d.c.id)
                                  .where(r.c.id == summary.id)).one()
         forecast = frame_from(connection.execute(
             select(*[tables.forecasts.c[c] for c in FORECAST_COLUMNS]).where(tables.forecasts.c.run_id == summary.id)
@@ -272,7 +273,7 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     return RunRecord(summary=summary, settings=row[0], config=row[1], metrics=row[2],
                      leaderboard=pd.DataFrame(row[3]), quantiles=from_parquet(row[4]) if row[4] else None,
                      forecast=forecast, frame=frame, mapping=mapping, options=row[9] or {}, notes=list(row[5] or []),
-                     seconds=float(row[6]))
+                     seconds=float(row[6]), dataset_hash=row[10])
 
 
 def backtest_predictions(store: Store, run_id: str) -> pd.DataFrame:
@@ -329,7 +330,6 @@ def set_champion(store: Store, name: str, version: int) -> None:
 
 def archive_run(store: Store, name: str, version: int, *, archived: bool = True) -> None:
     """Hide a version from the lists (kept, never deleted); ``archived=False`` brings it back."""
-    find_run(store, name, version) if not archived else None
     r = tables.runs
     with store.write() as connection:
         done = connection.execute(update(r).where(and_(r.c.name == name, r.c.version == int(version)))
