@@ -19,7 +19,7 @@ from forecasting.evaluation.backtest import ignored_drivers
 from forecasting.evaluation.training import TrainingSpec, compare_runs, loses_to_baseline, size_warnings, train
 from forecasting.models.registry import available
 from forecasting.schema import freq_family
-from ui import state
+from ui import state, workspace
 from ui.data_access import Loaded
 from ui.messages import show_error
 from ui.model_settings import feature_config, model_params
@@ -134,6 +134,7 @@ def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
         for run_id in replaced:
             del runs[run_id]
         runs[run.run_id] = run
+        workspace.save_trained(run, data)  # kept in the store: the Runs page, the API and new sessions see it
         if st.session_state.get(state.TRAIN_CHOSEN) in replaced:  # the user's choice follows its retraining
             st.session_state[state.TRAIN_CHOSEN] = run.run_id
         epochs.empty()
