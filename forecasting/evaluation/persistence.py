@@ -7,6 +7,11 @@ from the registry (no code in the folder is ever run), refits it on the saved
 table (every model is deterministic: fixed seeds), and checks that it
 forecasts the fingerprint again, so a tampered or stale folder is refused.
 
+A model that can write itself as text (LightGBM's ``model_text``: its own text
+model, plain numbers and tree splits, never a pickle) also leaves
+``model.txt``; loading reads the trees back instead of training again, then
+checks the fingerprint the same way.
+
 Its users arrive with the workspace store (issue #13): saved runs keep their
 fitted model through these functions, and the forecast API loads it back.
 Until then the tests are its only callers.
@@ -15,6 +20,7 @@ Until then the tests are its only callers.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -31,6 +37,7 @@ FORMAT = "forecasting-studio-model"
 VERSION = 1
 FINGERPRINT_HORIZON = 3
 TOLERANCE = 1e-6
+MODEL_TEXT = "model.txt"  # LightGBM's text model, for models that have ``model_text``
 
 
 def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) -> Path:
@@ -51,6 +58,10 @@ def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) ->
         "features": dataclasses.asdict(model.features) if hasattr(model, "features") else None,
         "candidates": list(model.candidates) if getattr(model, "candidates", None) else None,
     }
+    if hasattr(model, "model_text"):
+        text = model.model_text()
+        (folder / MODEL_TEXT).write_text(text, encoding="utf-8")
+        config["model_text_sha256"] = _digest(text)
     (folder / "model.json").write_text(json.dumps(config, indent=2, default=_jsonable))
     training.to_parquet(folder / "training.parquet", index=False)
     model.predict(FINGERPRINT_HORIZON).to_csv(folder / "fingerprint.csv", index=False)
@@ -68,7 +79,11 @@ def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
         kwargs["candidates"] = tuple(config["candidates"])
     model = get_model(config["model"], **kwargs)
     training = pd.read_parquet(folder / "training.parquet")
-    model.fit(training, freq=config["freq"])
+    text = folder / MODEL_TEXT
+    if hasattr(model, "restore") and config.get("model_text_sha256"):
+        model.restore(training, config["freq"], _model_text(text, config["model_text_sha256"]))
+    else:
+        model.fit(training, freq=config["freq"])
     expected = pd.read_csv(folder / "fingerprint.csv", parse_dates=[DS])
     _verify(model, expected, folder)
     return model, training
@@ -87,6 +102,21 @@ def _read_config(folder: Path) -> dict:
         raise DataReadError(f"{path} is not a model saved by this studio (format {config.get('format')!r}, "
                             f"version {config.get('version')!r})")
     return config
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _model_text(path: Path, digest: str) -> str:
+    """The saved text model, refused before LightGBM parses it when it is not the one saved (a damaged tree
+    can abort LightGBM's parser, so the check comes first)."""
+    if not path.is_file():
+        raise DataReadError(f"{path.parent} is not a saved model: {path.name} is missing; save the model again")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if _digest(text) != digest:
+        raise DataReadError(f"{path} was changed after it was saved; fit and save the model again")
+    return text
 
 
 def _verify(model: Forecaster, expected: pd.DataFrame, folder: Path) -> None:
