@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.data.export import csv_bytes, with_id_columns
+from forecasting.data.measure import Measure
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import alert_series_figure
@@ -94,13 +95,14 @@ def _settings() -> AlertSettings:
 
 @st.cache_data(max_entries=16, show_spinner="Looking for anomalies and exceptions ...")
 def _alerts_cached(data_key: str, model: str, seconds: float, products: pd.DataFrame, forecast: pd.DataFrame,
-                   settings: AlertSettings, _frame: pd.DataFrame, _run: TrainedRun) -> pd.DataFrame:
-    return find_alerts(_frame, _run.freq, _run, products, forecast=forecast, settings=settings)
+                   settings: AlertSettings, measure: Measure, _frame: pd.DataFrame, _run: TrainedRun) -> pd.DataFrame:
+    return find_alerts(_frame, _run.freq, _run, products, forecast=forecast, settings=settings, measure=measure)
 
 
 def _alerts(data: Loaded, run: TrainedRun, products: pd.DataFrame, forecast: pd.DataFrame,
             settings: AlertSettings) -> pd.DataFrame:
-    return _alerts_cached(data.key, run.name, run.seconds, products, forecast, settings, data.result.frame, run)
+    return _alerts_cached(data.key, run.name, run.seconds, products, forecast, settings, data.dataset.measure,
+                          data.result.frame, run)
 
 
 def _headline(alerts: pd.DataFrame) -> None:

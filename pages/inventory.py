@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.data.export import csv_bytes, with_id_columns
+from forecasting.data.measure import Measure
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import projected_stock_figure, service_level_figure, simulation_figure
@@ -96,13 +97,15 @@ def _options() -> PolicyOptions:
 
 @st.cache_data(max_entries=16, show_spinner="Working out safety stocks and orders ...")
 def _plan_cached(data_key: str, model: str, seconds: float, products: pd.DataFrame, forecast: pd.DataFrame,
-                 options: PolicyOptions, _frame: pd.DataFrame, _run: TrainedRun) -> InventoryPlan:
-    return recommend_inventory(_frame, _run.freq, _run, products, forecast=forecast, options=options)
+                 options: PolicyOptions, measure: Measure, _frame: pd.DataFrame, _run: TrainedRun) -> InventoryPlan:
+    return recommend_inventory(_frame, _run.freq, _run, products, forecast=forecast, options=options,
+                               measure=measure)
 
 
 def _plan(data: Loaded, run: TrainedRun, products: pd.DataFrame, forecast: pd.DataFrame,
           options: PolicyOptions) -> InventoryPlan:
-    return _plan_cached(data.key, run.name, run.seconds, products, forecast, options, data.result.frame, run)
+    return _plan_cached(data.key, run.name, run.seconds, products, forecast, options, data.dataset.measure,
+                        data.result.frame, run)
 
 
 def _headline(plan: InventoryPlan) -> None:

@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 
 from ..data.cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
+from ..data.measure import Measure
 from ..errors import ConfigError
 from ..evaluation.metrics import CUTOFF
 from ..schema import DS, PROMO, UID, Y, freq_family
-from .inventory import InventoryPlan, recommend_inventory
+from .inventory import InventoryPlan, known_prices, recommend_inventory
 from .products import default_products, period_days
 
 ALERT_COLUMNS = ["unique_id", "kind", "ds", "severity", "revenue_at_stake", "message", "category", "score"]
@@ -72,17 +73,23 @@ def find_alerts(
     forecast: pd.DataFrame | None = None,
     plan: InventoryPlan | None = None,
     settings: AlertSettings = AlertSettings(),
+    measure: Measure | None = None,
 ) -> pd.DataFrame:
-    """Every alert of every kind, most money at stake first (see :data:`ALERT_COLUMNS`)."""
+    """Every alert of every kind, most money at stake first (see :data:`ALERT_COLUMNS`).
+
+    A sales-value target without any known price has no inventory plan, so no stock alerts.
+    """
     products = default_products(df, freq) if products is None else products
     forecast = run.forecast if forecast is None else forecast
-    plan = plan or recommend_inventory(df, freq, run, products, forecast=forecast)
+    plannable = measure is None or not measure.is_money or not known_prices(products, df).empty
+    if plan is None and plannable:
+        plan = recommend_inventory(df, freq, run, products, forecast=forecast, measure=measure)
     price = products.set_index(UID)["price"]
     parts = [
         anomalies(df, freq, price, settings),
         demand_shifts(df, freq, forecast, price, settings),
         bias_drift(run, price, settings),
-        stock_alerts(plan.table, freq, forecast, settings),
+        stock_alerts(plan.table, freq, forecast, settings) if plan is not None else _frame([]),
     ]
     table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
         else pd.DataFrame(columns=ALERT_COLUMNS)

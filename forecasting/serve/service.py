@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..evaluation.forecast import OUTPUT_COLUMNS, forecast_fitted
+from ..evaluation.plans import complete_plan
 from ..models.base import Forecaster
 from ..schema import CATEGORY, DS, STOCK, UID, Y
 from ..store.database import Store
@@ -136,6 +137,7 @@ class ForecastService:
     def _what_if(self, loaded: LoadedRun, plan: pd.DataFrame, horizon: int, ids: list[str]) -> list[dict[str, Any]]:
         record = loaded.record
         fitted = self._fitted(loaded)
+        plan, _ = complete_plan(record.frame, record.summary.freq, horizon, plan)  # unplanned: usual values
         table, _ = forecast_fitted(fitted, record.frame, record.summary.freq, horizon, record.quantiles,
                                    future=plan, levels=record.spec.levels)
         table = table[table[UID].isin(ids)]

@@ -25,6 +25,7 @@ from ..evaluation.backtest import BacktestResult
 from ..evaluation.forecast import forecast_fitted, output_names, window_quantiles
 from ..evaluation.metrics import CUTOFF, evaluate, summarise, training_scales
 from ..evaluation.persistence import model_config, model_from_config
+from ..evaluation.plans import complete_plan, plan_columns
 from ..evaluation.training import INTERVAL_WINDOWS, TrainedRun, TrainingSpec
 from ..models.base import Forecaster
 from ..models.features import FeatureConfig
@@ -289,7 +290,9 @@ def refit(record: RunRecord) -> Forecaster:
     """The run's model rebuilt from its JSON settings, refitted on its training table and checked against the
     saved forecast (every model the store keeps is deterministic: fixed seeds)."""
     model = model_from_config(record.config).fit(record.frame, freq=record.summary.freq)
-    table, _ = forecast_fitted(model, record.frame, record.summary.freq, record.summary.horizon, None)
+    freq, horizon = record.summary.freq, record.summary.horizon
+    plan = complete_plan(record.frame, freq, horizon, None)[0] if plan_columns(record.frame) else None
+    table, _ = forecast_fitted(model, record.frame, freq, horizon, None, future=plan)
     merged = table[[UID, DS, "yhat"]].merge(record.forecast[[UID, DS, "yhat"]], on=[UID, DS], how="outer",
                                             suffixes=("", "_saved"))
     if len(merged) != len(record.forecast) or not np.allclose(merged["yhat"].to_numpy(dtype=float),

@@ -259,3 +259,31 @@ def test_bad_settings_and_too_short_backtests_are_refused(sample_frame):
     items = default_products(frame, freq).assign(unique_id=lambda t: "other-" + t["unique_id"])
     with pytest.raises(DataValidationError, match="no product row matches a series of the backtest"):
         simulate_policy(frame, freq, None, items, history=perfect_history())
+
+
+def test_a_sales_value_target_is_planned_in_units_through_the_price():
+    from forecasting.data.measure import Measure
+
+    hist = perfect_history()
+    ids = list(hist.ids)
+    units = recommend_inventory(None, "D", None, products(ids, on_hand=[25.0, 500.0, 25.0]),
+                                forecast=flat_forecast(ids, 10.0), history=hist).table.set_index("unique_id")
+    money_history = ErrorHistory(hist.ids, hist.dates, hist.horizon, hist.freq, hist.model, hist.actual * 10.0,
+                                 hist.forecast * 10.0)  # the same demand in sales value at a price of 10
+    table = products(ids, on_hand=[25.0, 500.0, 25.0])
+    money = recommend_inventory(table.assign(price=10.0), "D", None, table.assign(price=10.0),
+                                forecast=flat_forecast(ids, 100.0), history=money_history,
+                                measure=Measure("money")).table.set_index("unique_id")
+    for column in ("reorder_point", "order_qty", "stockout_risk", "safety_stock"):
+        np.testing.assert_allclose(money[column].sort_index(), units[column].sort_index())
+
+
+def test_a_sales_value_without_any_price_is_refused():
+    from forecasting.data.measure import Measure
+
+    hist = perfect_history()
+    ids = list(hist.ids)
+    table = products(ids).assign(defaulted="price")
+    with pytest.raises(DataValidationError, match="inventory needs quantities"):
+        recommend_inventory(pd.DataFrame({"unique_id": ids}), "D", None, table, forecast=flat_forecast(ids, 10.0),
+                            history=hist, measure=Measure("money"))
