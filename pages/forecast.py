@@ -62,6 +62,7 @@ def main() -> None:
     if board.open:
         with board:
             _leaderboard(list(runs.values()))
+            _level_scores(run)
     if plan.open:
         with plan:
             plan_editor(run, data)
@@ -120,6 +121,20 @@ def _leaderboard(runs: list[TrainedRun]) -> None:
     st.caption("Every model is scored on the same backtest windows as seasonal naive (the forecast that repeats "
                "last season); the gain is how much lower its MASE is. Train more models on the Train page to "
                "compare them here.")
+
+
+def _level_scores(run: TrainedRun) -> None:
+    """MASE per level before and after reconciliation, when the run's levels were reconciled."""
+    if run.level_scores is None:
+        return
+    st.subheader("Coherent levels")
+    names = {"level": "level", "base": "each level's own model", "bottom_up": "series summed (bottom-up)",
+             "top_down": "total split (top-down)", "mint_shrink": "MinT (shrinkage)"}
+    table = run.level_scores.rename(columns=names)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in table.columns[1:]})
+    st.caption(f"Backtest MASE per level (lower is better). In use: {names[run.reconciled]}, the lowest mean over "
+               "the levels; every level on this page is the sum of the reconciled series, so they add up.")
 
 
 def _error_by_step(run: TrainedRun) -> None:

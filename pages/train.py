@@ -14,6 +14,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from forecasting.analysis.reconcile import reconcile_run
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.backtest import ignored_drivers
 from forecasting.evaluation.training import TrainingSpec, compare_runs, loses_to_baseline, size_warnings, train
@@ -57,9 +58,14 @@ def main() -> None:
     interrupted = st.session_state.pop("train_running", None)
     if interrupted:
         st.info(f"Training stopped during {interrupted}; models that had finished are kept below.")
+    levels = frame["unique_id"].nunique() > 1
+    reconcile = levels and kept(st.checkbox, "train_reconcile", True, label="Reconcile levels (series, category, "
+                                "total)", help="Also fit the model on the category and total series and combine "
+                                "all levels so children sum to their parents: bottom-up, top-down or MinT, "
+                                "whichever backtests best.")
     start = st.button("Train", type="primary", disabled=not specs, icon=":material/play_arrow:")
     if start:
-        _train_all(specs, data)
+        _train_all(specs, data, reconcile=bool(reconcile))
     _trained(data)
 
 
@@ -101,7 +107,7 @@ def _size_warnings(data_key: str, _frame: pd.DataFrame) -> list[str]:
     return size_warnings(_frame)
 
 
-def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
+def _train_all(specs: list[TrainingSpec], data: Loaded, *, reconcile: bool = False) -> None:
     """Train each spec with a progress bar; store each run as soon as it finishes."""
     frame, freq = data.result.frame, data.dataset.freq
     future = data.dataset.conversion.future
@@ -125,6 +131,10 @@ def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
         try:
             run = train(spec, frame, freq, future=future if len(future) else None, progress=report,
                         callbacks=on_epoch)
+            if reconcile:
+                report(0.99, "reconciling the levels")
+                reconciled = reconcile_run(run, frame)
+                run = reconciled.run if reconciled is not None else run
         except ForecastingError as exc:
             st.session_state.pop("train_running", None)
             show_error(exc, context=spec.model)

@@ -72,6 +72,8 @@ class TrainedRun:
     notes: list[str] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     plan: pd.DataFrame | None = None  # the future drivers the forecast assumes (None: the data has no drivers)
+    reconciled: str | None = None  # how the levels were reconciled (analysis.reconcile), None: summed series
+    level_scores: pd.DataFrame | None = None  # MASE per level of the base forecasts and each reconciliation
 
     @property
     def name(self) -> str:

@@ -35,6 +35,10 @@ def test_training_the_default_model_fills_the_board_and_the_sidebar():
     assert "ridge" in " ".join(m.value for m in at.sidebar.markdown)
     runs = {run.name: run for run in next(iter(at.session_state["train_models"].values())).values()}
     assert runs["ridge"].spec.horizon == 7 and len(runs["ridge"].forecast) == 48 * 7
+    assert runs["ridge"].reconciled in ("bottom_up", "top_down", "mint_shrink")  # levels reconciled by default
+    at.switch_page(FORECAST).run()
+    assert "Coherent levels" in " ".join(h.value for h in at.subheader)
+    at.switch_page(TRAIN).run()
     best = min(runs.values(), key=lambda run: run.score["mase"])
     assert at.session_state["train_chosen"] is None  # no choice made: the pages use the best backtest MASE
     assert at.selectbox(key="train_use_model").value == best.run_id
