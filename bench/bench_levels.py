@@ -14,14 +14,18 @@ Usage: python bench/bench_levels.py [--datasets sample,walmart,superstore] [--mo
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-from forecasting.analysis.reconcile import reconcile_run
-from forecasting.data.dataset import LoadOptions, load_dataset, prepare
-from forecasting.evaluation.training import TrainingSpec, train
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from any folder
+    sys.path.insert(0, str(ROOT))
+
+from forecasting.analysis.reconcile import reconcile_run  # noqa: E402
+from forecasting.data.dataset import LoadOptions, load_dataset, prepare  # noqa: E402
+from forecasting.evaluation.training import TrainingSpec, train  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results"
 
