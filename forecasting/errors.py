@@ -33,6 +33,10 @@ CLI_FLAGS = {
     "shape": "--shape",
     "freq": "--freq",
     "max_mb": "--max-mb",
+    "max_rows": "--max-rows",
+    "max_columns": "--max-columns",
+    "max_series": "--max-series",
+    "max_cells": "--max-cells",
     "folds": "--folds",
     "horizon": "--horizon",
 }

@@ -26,6 +26,10 @@ FIELD_LABELS = {
     "shape": "“Table shape”",
     "freq": "“Frequency”",
     "max_mb": "the upload limit",
+    "max_rows": "the row limit (the command line's --max-rows)",
+    "max_columns": "the column limit (the command line's --max-columns)",
+    "max_series": "the series limit (the command line's --max-series)",
+    "max_cells": "the cell limit (the command line's --max-cells)",
     "folds": "“Backtest windows” on the Train page",
     "horizon": "“Horizon” on the Train page",
 }
