@@ -141,7 +141,8 @@ def many_ids_csv(series: int, days: int = 3) -> bytes:
     """``series`` distinct ids with a few days each."""
     ids = np.char.add("ID", np.arange(series).astype(str))
     dates = pd.date_range("2025-01-01", periods=days).strftime("%Y-%m-%d").to_numpy()
-    frame = pd.DataFrame({"date": np.tile(dates, series), "sku": np.repeat(ids, days), "units": 1})
+    units = np.random.default_rng(11).poisson(3, series * days)
+    frame = pd.DataFrame({"date": np.tile(dates, series), "sku": np.repeat(ids, days), "units": units})
     return frame.to_csv(index=False).encode()
 
 
