@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui import state
 from ui.data_access import load_sample_on_first_start
+from ui.messages import show_unexpected
 from ui.widgets import sidebar_summary
 from ui.workspace import user_box
 
@@ -42,6 +43,9 @@ page = st.navigation(
 )
 if page is not data_page:  # the Data page loads the sample itself, after drawing its title
     load_sample_on_first_start()
-page.run()
+try:
+    page.run()
+except Exception as exc:  # a bug, not bad input (pages show those): one line here, the traceback in the server log
+    show_unexpected(exc, where=f"the {page.title} page")
 sidebar_summary()
 user_box()

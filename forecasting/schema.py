@@ -7,6 +7,7 @@ a discount depth), ``category``, ``stock`` and any known-in-advance drivers.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
@@ -86,7 +87,7 @@ class ColumnMapping:
 
     def __post_init__(self) -> None:
         used = self.columns()
-        repeated = sorted({c for c in used if used.count(c) > 1})
+        repeated = sorted(c for c, n in Counter(used).items() if n > 1)  # Counter: linear in 10,000 series columns
         if repeated:
             raise ConfigError(
                 f"column {repeated[0]!r} is mapped to more than one field; map each column to one field only"

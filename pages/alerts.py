@@ -20,7 +20,7 @@ from forecasting.plots.inventory import alert_series_figure
 from forecasting.recommend.alerts import KINDS, PAST_KINDS, AlertSettings, find_alerts
 from ui import state
 from ui.data_access import Loaded
-from ui.messages import show_error
+from ui.messages import md, show_error
 from ui.products import products_table
 from ui.widgets import kept
 
@@ -130,7 +130,7 @@ def _series(data: Loaded, planning: pd.DataFrame, alerts: pd.DataFrame, shown: p
     mine = alerts[alerts["unique_id"] == uid]
     for row in mine.to_dict("records"):
         stake = "" if pd.isna(row["revenue_at_stake"]) else f", {row['revenue_at_stake']:,.0f} at stake"
-        st.markdown(f"**{KIND_LABELS[row['kind']]}** ({row['severity']}{stake}): {row['message']}")
+        st.markdown(f"**{KIND_LABELS[row['kind']]}** ({row['severity']}{stake}): {md(row['message'])}")
     st.plotly_chart(alert_series_figure(data.result.frame, planning, alerts, uid), width="stretch",
                     key="alerts_chart")
     if st.button("Open this series on the Explore page", key="alerts_open_explore", icon=":material/insights:"):

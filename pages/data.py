@@ -36,7 +36,7 @@ from ui.data_access import (
     read_raw,
     sample_file,
 )
-from ui.messages import for_app, show_error
+from ui.messages import for_app, for_markdown, md, show_error
 from ui.widgets import kept
 
 SAMPLE, UPLOAD = "Sample data", "Upload a file"
@@ -118,7 +118,7 @@ def _failed(exc: ForecastingError) -> None:
 def _still_using() -> None:
     current = state.loaded()
     if current is not None:
-        st.caption(f"The app keeps using **{current.ref.label}** until a file loads.")
+        st.caption(f"The app keeps using **{md(current.ref.label)}** until a file loads.")
 
 
 # --- choosing the file ---------------------------------------------------------
@@ -149,7 +149,7 @@ def _pick_file() -> tuple[FileRef, bytes] | None:
         _still_using()
         return None
     if upload is None:
-        st.caption(f"Showing **{uploaded[0].name}**, uploaded earlier. Upload another file to replace it.")
+        st.caption(f"Showing **{md(uploaded[0].name)}**, uploaded earlier. Upload another file to replace it.")
     return uploaded
 
 
@@ -184,12 +184,12 @@ def _pick_sheet(ref: FileRef, data: bytes, raw: RawTable) -> tuple[FileRef, RawT
 
 def _read_info(raw: RawTable) -> None:
     info = raw.info
-    parts = [f"**{info.name}**", f"{len(raw.frame):,} rows × {raw.frame.shape[1]} columns"]
+    parts = [f"**{md(info.name)}**", f"{len(raw.frame):,} rows × {raw.frame.shape[1]} columns"]
     if info.kind == "csv":
         parts += [f"encoding {info.encoding}" + (" (byte-order mark removed)" if info.has_bom else ""),
                   f"{DELIMITER_NAMES.get(info.delimiter, repr(info.delimiter))}-separated"]
     elif info.kind == "excel":
-        parts.append(f"sheet {info.sheet!r} of {len(info.sheets)}")
+        parts.append(f"sheet {md(repr(info.sheet))} of {len(info.sheets)}")
     else:
         parts.append("Parquet")
     if info.skipped_top:
@@ -409,7 +409,7 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
     with left:
         st.dataframe(counts, hide_index=True, width="stretch")
     with right:
-        st.markdown("\n".join(f"- {for_app(issue)}" for issue in result.summary))
+        st.markdown("\n".join(f"- {for_markdown(issue)}" for issue in result.summary))
     action = kept(st.selectbox, "data_changes_action", ALL, options=[ALL, *counts["action"].unique()],
                   label="Changed cells", format_func=lambda a: "all actions" if a == ALL else a)
     shown = changes if action == ALL else changes.loc[changes["action"].eq(action)]

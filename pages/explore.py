@@ -19,7 +19,7 @@ from forecasting.plots import explore as plots
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
-from ui.messages import for_app
+from ui.messages import for_markdown
 from ui.widgets import lazy_tabs, level_picker
 
 TABS = ["History", "Trend and season", "Profiles", "Price and promotion", "ABC / XYZ"]
@@ -75,7 +75,7 @@ def _decomposition(series: pd.DataFrame, freq: str) -> None:
     try:
         result = explore.decompose(series, freq)
     except ForecastingError as exc:
-        st.info(for_app(exc))
+        st.info(for_markdown(exc))
         return
     cols = st.columns(3)
     cols[0].metric("Strength of season", f"{result.seasonal_strength:.2f}", help="0 = none, 1 = all the variation")
@@ -95,13 +95,13 @@ def _profiles(series: pd.DataFrame, freq: str) -> None:
             st.plotly_chart(plots.profile_figure(explore.weekday_profile(series, freq), title="Weekday profile"),
                             width="stretch")
         except ForecastingError as exc:
-            st.info(for_app(exc))
+            st.info(for_markdown(exc))
     with right:
         try:
             st.plotly_chart(plots.profile_figure(explore.month_profile(series), title="Month profile"),
                             width="stretch")
         except ForecastingError as exc:
-            st.info(for_app(exc))
+            st.info(for_markdown(exc))
     st.caption("Mean sales per period on each weekday / in each month, divided by the average: 1.2 means 20% "
                "above an average period.")
 
@@ -112,7 +112,7 @@ def _price_and_promo(chosen: pd.DataFrame, *, order_lines: bool) -> None:
         try:
             response = explore.price_response(chosen)
         except ForecastingError as exc:
-            st.info(for_app(exc))
+            st.info(for_markdown(exc))
         else:
             st.plotly_chart(plots.price_response_figure(response), width="stretch")
             st.caption(
@@ -125,7 +125,7 @@ def _price_and_promo(chosen: pd.DataFrame, *, order_lines: bool) -> None:
         try:
             comparison = explore.promo_comparison(chosen)
         except ForecastingError as exc:
-            st.info(for_app(exc))
+            st.info(for_markdown(exc))
             return
         cols = st.columns(3)
         cols[0].metric("Mean, regular", f"{comparison.mean_regular:,.1f}")
@@ -146,7 +146,7 @@ def _abc_xyz(scope: pd.DataFrame, level: str, name: str) -> None:
     try:
         table = explore.abc_xyz(scope)
     except ForecastingError as exc:
-        st.info(for_app(exc))
+        st.info(for_markdown(exc))
         return
     where = f"the series of {name}" if level == "category" else "all series"
     st.caption(f"Over {where}. ABC by share of units: A = the best sellers making up 80% of volume, B the next 15%, "

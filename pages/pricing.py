@@ -29,7 +29,7 @@ from forecasting.recommend.scenarios import adjustment_factors
 from forecasting.schema import PRICE, UID, freq_family
 from ui import estimates, state
 from ui.data_access import Loaded
-from ui.messages import show_error
+from ui.messages import md, show_error
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
 
@@ -205,7 +205,7 @@ def _elasticity_view(elasticities: Elasticities) -> None:
     flagged = elasticities.per_series[elasticities.per_series["low_variation"]]
     if len(flagged):
         st.warning(f"{len(flagged)} product(s) barely changed price in the history, so their elasticity leans on "
-                   f"the category: {', '.join(flagged[UID].astype(str).head(10))}.")
+                   f"the category: {md(', '.join(flagged[UID].astype(str).head(10)))}.")
     with st.expander("Per product"):
         st.dataframe(elasticities.per_series, hide_index=True, width="stretch", column_config={
             "price_variation": st.column_config.NumberColumn("price variation", format="percent"),

@@ -36,7 +36,7 @@ from forecasting.recommend.scenarios import horizon_periods, refuse_without_driv
 from forecasting.schema import CATEGORY, PRICE, PROMO, UID
 from ui import estimates, state
 from ui.data_access import Loaded
-from ui.messages import for_app, show_error
+from ui.messages import for_markdown, show_error
 from ui.products import products_editor
 from ui.widgets import kept, lazy_tabs
 
@@ -96,7 +96,7 @@ def _refusal(run: TrainedRun, frame: pd.DataFrame) -> str | None:
     try:
         refuse_without_drivers(run, frame, "forecast a promotion")
     except ForecastingError as exc:
-        message = for_app(exc)
+        message = for_markdown(exc)
         return (f"{message[:1].upper()}{message[1:]}. Past promotions below are measured from the history and "
                 "still work.")
     return None
@@ -108,7 +108,7 @@ def _history_estimates(data: Loaded, freq: str) -> Elasticities | None:
     try:
         return estimates.elasticities(data.key, freq, data.result.frame)
     except ForecastingError as exc:
-        st.caption(f"No elasticities from the history: {for_app(exc)}")
+        st.caption(f"No elasticities from the history: {for_markdown(exc)}")
         return None
 
 
@@ -239,7 +239,7 @@ def _past(data: Loaded, freq: str, elasticities: Elasticities | None) -> None:
     try:
         past = _past_of(data.key, freq, data.result.frame, elasticities)
     except ForecastingError as exc:
-        st.info(for_app(exc))
+        st.info(for_markdown(exc))
         return
     summary = summarise_past(past)
     cols = st.columns(3)

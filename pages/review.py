@@ -21,7 +21,7 @@ from forecasting.evaluation.training import TrainedRun
 from forecasting.plots import review as plots_review
 from forecasting.schema import CATEGORY, DS, PRICE, UID
 from ui import state
-from ui.messages import for_app, show_error
+from ui.messages import for_app, for_markdown, md, show_error
 from ui.widgets import kept
 
 # Page-local keys (the shared ones are in ui.state) ------------------------------------------------------------------
@@ -136,8 +136,8 @@ def _totals(planned: pd.DataFrame, unique_id: str) -> None:
     cols = st.columns(4)
     cols[0].metric("All series: model forecast", f"{everything['model']:,.0f}")
     cols[1].metric("All series: adjusted", f"{everything['adjusted']:,.0f}", delta=_delta(everything))
-    cols[2].metric(f"{unique_id}: model forecast", f"{one['model']:,.0f}")
-    cols[3].metric(f"{unique_id}: adjusted", f"{one['adjusted']:,.0f}", delta=_delta(one))
+    cols[2].metric(f"{md(unique_id)}: model forecast", f"{one['model']:,.0f}")
+    cols[3].metric(f"{md(unique_id)}: adjusted", f"{one['adjusted']:,.0f}", delta=_delta(one))
 
 
 def _delta(total: dict) -> str | None:
@@ -212,7 +212,7 @@ def _adjustments_section(run: TrainedRun, categories: pd.Series) -> None:
     st.subheader("Adjustments")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        getattr(st, notice[0])(notice[1])
+        getattr(st, notice[0])(md(notice[1]))  # it quotes ids, reasons and file names
     table = state.adjustments()
     if table is None or table.empty:
         st.caption("No adjustments yet: add one above, or import a CSV file.")
@@ -233,7 +233,7 @@ def _show_adjustments(table: pd.DataFrame, run: TrainedRun, categories: pd.Serie
         for warning in adj.check_adjustments(table, run.forecast, categories):
             st.caption(warning)
     except ForecastingError as exc:  # made for another run or horizon: kept, but it changes nothing here
-        st.warning(f"{for_app(exc)}. It is kept, but does not change this forecast.")
+        st.warning(f"{for_markdown(exc)}. It is kept, but does not change this forecast.")
     labels = {i: f"{i + 1}. {a.describe()}" for i, a in enumerate(adj.from_table(table))}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     with left:

@@ -22,7 +22,7 @@ from forecasting.models.registry import available
 from forecasting.schema import freq_family
 from ui import state, workspace
 from ui.data_access import Loaded
-from ui.messages import show_error
+from ui.messages import md, show_error
 from ui.model_settings import feature_config, model_params
 from ui.widgets import kept
 
@@ -190,7 +190,7 @@ def _trained(data: Loaded) -> None:
     for run in runs.values():
         if run.notes:
             with st.expander(f"Notes on {run.name} ({len(run.notes)})"):
-                st.markdown("\n".join(f"- {note}" for note in run.notes[:50]))
+                st.markdown("\n".join(f"- {md(note)}" for note in run.notes[:50]))
     st.page_link("pages/forecast.py", label="See the forecasts", icon=":material/trending_up:")
 
 

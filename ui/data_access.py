@@ -20,7 +20,7 @@ import streamlit as st
 from forecasting.data.cleaning import CleaningConfig, CleaningResult
 from forecasting.data.dataset import Dataset, LoadOptions, build_dataset, prepare
 from forecasting.data.frequency import FAMILY_NAMES
-from forecasting.data.io import RawTable, read_table
+from forecasting.data.io import RawTable, ReadLimits, read_table
 from forecasting.data.mapping import detect_mapping, detect_shape
 from forecasting.data.parsing import parse_dates
 from forecasting.errors import ForecastingError
@@ -60,7 +60,12 @@ def sample_file() -> tuple[FileRef, bytes]:
 @st.cache_data(max_entries=4, show_spinner="Reading the file ...")
 def read_raw(ref: FileRef, _data: bytes) -> RawTable:
     """The file as a raw table (``read_table``), keyed by its digest and sheet."""
-    return read_table(_data, name=ref.name, sheet=ref.sheet)
+    return read_table(_data, name=ref.name, sheet=ref.sheet, limits=upload_limits())
+
+
+def upload_limits() -> ReadLimits:
+    """The reader's caps, with the file size set to Streamlit's own upload limit (``server.maxUploadSize``)."""
+    return ReadLimits(max_mb=float(st.get_option("server.maxUploadSize")))
 
 
 @st.cache_data(max_entries=6, show_spinner="Mapping, converting and checking the columns ...")

@@ -7,6 +7,9 @@ flags (``--target``), the app its field labels ("Quantity to forecast").
 
 from __future__ import annotations
 
+import logging
+import re
+
 import streamlit as st
 
 from forecasting.data.issues import Issue
@@ -26,6 +29,10 @@ FIELD_LABELS = {
     "shape": "“Table shape”",
     "freq": "“Frequency”",
     "max_mb": "the upload limit",
+    "max_rows": "the row limit (the command line's --max-rows)",
+    "max_columns": "the column limit (the command line's --max-columns)",
+    "max_series": "the series limit (the command line's --max-series)",
+    "max_cells": "the cell limit (the command line's --max-cells)",
     "folds": "“Backtest windows” on the Train page",
     "horizon": "“Horizon” on the Train page",
     "measure": "“The quantity to forecast is”",
@@ -53,7 +60,43 @@ def for_app(problem: ForecastingError | Issue | str) -> str:
 
 
 def show_error(problem: ForecastingError | str, *, context: str = "") -> None:
-    """One red box with one line: what went wrong (prefixed by ``context``, e.g. a file or model name)."""
+    """One red box with one line: what went wrong (prefixed by ``context``, e.g. a file or model name).
+
+    The message quotes values from the user's file, so it is shown as text, never as markdown.
+    """
     text = for_app(problem)
-    st.error(f"{context}: {text}" if context else text)
+    st.error(md(f"{context}: {text}" if context else text))
+
+
+def for_markdown(problem: ForecastingError | Issue | str) -> str:
+    """:func:`for_app` escaped for the markdown of ``st.info``, ``st.warning`` and captions."""
+    return md(for_app(problem))
+
+
+# Characters that start markdown or Streamlit markup: links and images ([ ]), HTML and autolinks (< >), code,
+# emphasis, LaTeX ($), strikethrough, headings, tables; backslash first so the escapes are not escaped again.
+_MARKUP = re.compile(r"([\\`*\[\]<>$~#|])")
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+LOG = logging.getLogger("forecasting.app")
+
+
+def md(text: object) -> str:
+    """User-derived text (a file name, an id, a cell value, a message quoting them) made safe for markdown.
+
+    Streamlit renders markdown in ``st.error``, ``st.markdown``, captions, labels and the sidebar: a file
+    named ``[Log in](https://evil.example)`` would become a link, ``![x](url)`` would make the browser fetch
+    an image. Escaped, the text shows as typed: no link, image, emphasis, heading, LaTeX or bare-URL link,
+    and one line.
+    """
+    flat = " ".join(str(text).split("\n")).replace("\r", " ")
+    escaped = _MARKUP.sub(r"\\\1", flat)
+    return _AUTOLINK.sub(lambda m: "\\://" if m.group(1) == "://" else m.group(1)[:3] + "\\.", escaped)
+
+
+def show_unexpected(exc: BaseException, *, where: str = "this page") -> None:
+    """A bug, not bad input: log the traceback on the server, show one line in the app (never the trace)."""
+    LOG.error("unexpected error on %s", where, exc_info=exc)
+    st.error(f"Something went wrong on {where} ({type(exc).__name__}); it has been logged for the developers. "
+             "Try another setting or reload the page.", icon=":material/error:")
 

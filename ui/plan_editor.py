@@ -20,7 +20,7 @@ from forecasting.evaluation.training import TrainedRun, replan
 from forecasting.schema import CATEGORY, DS, PRICE, PROMO, UID
 from ui import state
 from ui.data_access import Loaded
-from ui.messages import show_error
+from ui.messages import md, show_error
 
 PENDING = "plan_pending"  #: run id -> the plan being edited (not yet forecast)
 EDITOR_ROWS = 2_000  # above this the cell editor shows one series at a time
@@ -138,7 +138,7 @@ def _read_upload(run: TrainedRun, plan: pd.DataFrame, upload, data: Loaded) -> N
     matched = keyed.index.isin(merged.index).sum()
     merged.update(keyed)
     st.session_state[PENDING][run.run_id] = merged.reset_index()[plan.columns]
-    st.success(f"Read {matched:,} planned periods from {upload.name}; forecast with the plan to use them.")
+    st.success(f"Read {matched:,} planned periods from {md(upload.name)}; forecast with the plan to use them.")
 
 
 def _driver_label(column: str) -> str:

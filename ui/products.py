@@ -20,7 +20,7 @@ from forecasting.errors import ForecastingError
 from forecasting.recommend.products import DEFAULTED, FIELDS, ProductDefaults, ProductMatch, load_products
 from forecasting.schema import UID
 from ui import state
-from ui.messages import for_app, show_error
+from ui.messages import for_app, md, show_error
 
 SAMPLE_PRODUCTS = Path(__file__).resolve().parent.parent / "sample_data" / "products.csv"
 PRODUCTS_TABLE = "products_table"  #: Loaded.key -> {"table", "notes", "version", "source"}
@@ -75,7 +75,7 @@ def products_editor(*, expanded: bool = False) -> pd.DataFrame | None:
     if store is None:
         return None
     data = state.loaded()
-    with st.expander(f"Products: costs, lead times and stock ({store['source']})", expanded=expanded):
+    with st.expander(f"Products: costs, lead times and stock ({md(store['source'])})", expanded=expanded):
         upload = st.file_uploader("Products file (CSV, Excel or Parquet)", type=["csv", "xlsx", "parquet"],
                                   key=PRODUCTS_UPLOAD,
                                   help="One row per product: sku (or unique_id), and any of unit_cost, price, "
@@ -90,7 +90,7 @@ def products_editor(*, expanded: bool = False) -> pd.DataFrame | None:
                 store.update(table=match.table, notes=list(match.notes), version=store["version"] + 1,
                              source=upload.name, upload_id=upload.file_id)
         for note in store["notes"]:
-            st.caption(note)
+            st.caption(md(note))
         defaults = ProductDefaults().describe(data.dataset.freq)
         st.caption("Blank values use stated defaults: lead time {lead_time_days:g} days, review period "
                    "{review_period_days:g} days, holding rate {holding_rate:.0%} a year, order cost {order_cost:g}, "

@@ -10,6 +10,7 @@ import streamlit as st
 
 from forecasting.analysis import hierarchy
 from ui import state
+from ui.messages import md
 
 
 def _store(key: str) -> dict:
@@ -113,7 +114,7 @@ def sidebar_summary() -> None:
             st.page_link(state.DATA_PAGE, label="Load data", icon=":material/upload_file:")
         else:
             facts = data.facts()
-            st.markdown(f"**{facts['file']}**")
+            st.markdown(f"**{md(facts['file'])}**")
             st.caption(f"{facts['series']:,} series · {facts['rows']:,} rows")
             st.caption(f"{facts['start']:%Y-%m-%d} to {facts['end']:%Y-%m-%d}")
             st.caption(f"Frequency: {facts['freq_name']}")

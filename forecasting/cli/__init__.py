@@ -10,6 +10,8 @@ may import every layer of the library, and nothing in the library imports it.
 from __future__ import annotations
 
 import sys
+import warnings
+from collections import Counter
 
 from ..errors import ForecastingError
 from . import data, engine, recommend
@@ -30,7 +32,11 @@ def build_parser() -> Parser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # libraries' warnings become notes, not pages of stderr
+            code = args.handler(args)
+        print_notes(caught)
+        return code
     except ForecastingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -40,3 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
         print(f"error: unexpected {type(exc).__name__}: {exc}; please report this with the file", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def print_notes(caught: list[warnings.WarningMessage], limit: int = 5) -> None:
+    """Library warnings as at most ``limit`` one-line notes on stderr, each repeated message once with its count."""
+    counts = Counter(f"{w.category.__name__}: {str(w.message).strip().splitlines()[0][:160]}" for w in caught
+                     if str(w.message).strip())
+    for text, count in counts.most_common(limit):
+        print(f"note: {text}" + (f" ({count} times)" if count > 1 else ""), file=sys.stderr)

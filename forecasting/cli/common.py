@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 
 from ..data.dataset import Dataset, LoadOptions, load_dataset, prepare
-from ..data.io import DEFAULT_MAX_MB
+from ..data.io import DEFAULT_MAX_MB, ReadLimits
 from ..data.measure import MEASURE_KINDS
 from ..errors import ConfigError
 from ..schema import FREQ_CODES, SHAPES, ColumnMapping
@@ -48,7 +49,39 @@ def add_mapping_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", choices=MEASURE_KINDS,
                         help="what the target measures: units or money (detected from its name and values)")
     parser.add_argument("--currency", default="", help="symbol shown before money amounts, e.g. $ (default none)")
-    parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_MB, help="largest file to read, in MB")
+    limits = parser.add_argument_group("upload limits (a bigger file is refused with a message naming the limit)")
+    limits.add_argument("--max-mb", type=positive_number, default=DEFAULT_MAX_MB,
+                        help=f"largest file to read, in MB (default {DEFAULT_MAX_MB})")
+    for flag, field, what in (("--max-rows", "max_rows", "data rows"), ("--max-columns", "max_columns", "columns"),
+                              ("--max-series", "max_series", "series (distinct ids)"),
+                              ("--max-cells", "max_cells", "cells, rows x columns")):
+        limits.add_argument(flag, type=positive_int, default=getattr(ReadLimits(), field),
+                            help=f"most {what} to read (default {getattr(ReadLimits(), field):,})")
+
+
+def positive_number(text: str) -> float:
+    """argparse type: a finite number above 0 (``nan``, ``inf`` and ``0`` are refused in one line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive finite number")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number above 0 (``1e6`` is accepted)."""
+    value = positive_number(text)
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(value)
+
+
+def read_limits(args: argparse.Namespace) -> ReadLimits:
+    """The :class:`ReadLimits` the limit flags ask for (defaults for a command without them)."""
+    names = ("max_mb", "max_rows", "max_columns", "max_series", "max_cells")
+    return ReadLimits(**{name: getattr(args, name) for name in names if getattr(args, name, None) is not None})
 
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
@@ -66,7 +99,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
 
 
 def load_from_args(args: argparse.Namespace) -> Dataset:
-    return load_dataset(args.data, load_options(args), max_mb=args.max_mb, sheet=args.sheet)
+    return load_dataset(args.data, load_options(args), limits=read_limits(args), sheet=args.sheet)
 
 
 def add_model_flags(parser: argparse.ArgumentParser) -> None:

@@ -259,16 +259,16 @@ def _robust_band(frame: pd.DataFrame, freq: str, method: OutlierMethod) -> _Robu
     window = ROLLING_WINDOW[freq_family(freq)]
     by_series = frame[UID]
     root = _signed_sqrt(frame[Y])
-    level = root.groupby(by_series, sort=False).transform(
-        lambda s: s.rolling(window, center=True, min_periods=1).median()
-    )
+    # groupby-rolling runs in one vectorised pass; a per-series lambda took minutes on 100,000 series
+    rolled = root.groupby(by_series, sort=False).rolling(window, center=True, min_periods=1).median()
+    level = pd.Series(rolled.to_numpy(), index=rolled.index.get_level_values(-1)).reindex(frame.index)
     resid = root - level
     groups = resid.groupby(by_series, sort=False)
     if method == "mad":
         centre = groups.transform("median")
         mad = (resid - centre).abs().groupby(by_series, sort=False).transform("median") * 1.4826
         return _RobustBand(level, centre, centre, mad.clip(lower=MIN_ROOT_SCALE))
-    q1, q3 = groups.transform(lambda r: r.quantile(0.25)), groups.transform(lambda r: r.quantile(0.75))
+    q1, q3 = groups.transform("quantile", 0.25), groups.transform("quantile", 0.75)
     return _RobustBand(level, q1, q3, (q3 - q1).clip(lower=MIN_ROOT_SCALE))
 
 
@@ -352,12 +352,27 @@ def _filled_values(work: pd.DataFrame, freq: str, method: MissingPolicy) -> pd.S
         return work[Y].fillna(0.0)
     if method == "ffill":
         return groups.ffill().fillna(groups.bfill()).fillna(0.0)
-    interpolated = groups.transform(lambda s: s.interpolate(limit_direction="both")).fillna(0.0)
+    interpolated = _interpolate_within(work[Y], work[UID]).fillna(0.0)
     if method == "interpolate":
         return interpolated
     season = SEASON_LENGTH[freq_family(freq)]
     seasonal = groups.shift(season)
     return work[Y].fillna(seasonal).fillna(interpolated)
+
+
+def _interpolate_within(values: pd.Series, series: pd.Series) -> pd.Series:
+    """Linear interpolation by position inside each series, the ends carried flat.
+
+    The same as ``interpolate(limit_direction="both")`` per series, in vectorised
+    passes (nearest known value and position before and after each row).
+    """
+    position = pd.Series(np.arange(len(values), dtype=float), index=values.index)
+    known = position.where(values.notna())
+    before, after = values.groupby(series, sort=False).ffill(), values.groupby(series, sort=False).bfill()
+    at_before, at_after = known.groupby(series, sort=False).ffill(), known.groupby(series, sort=False).bfill()
+    share = (position - at_before) / (at_after - at_before)
+    between = before + (after - before) * share
+    return values.fillna(between).fillna(before).fillna(after)
 
 
 def _fill_prices(work: pd.DataFrame, log: _ChangeLog) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from ..errors import DataValidationError
 from ..schema import DS, UID, ColumnMapping, FreqCode, Shape, Y
 from .cleaning import CleaningConfig, CleaningResult, clean
 from .convert import Conversion, to_long
-from .io import DEFAULT_MAX_MB, RawTable, Source, read_table
+from .io import DEFAULT_MAX_MB, RawTable, ReadLimits, Source, read_table
 from .issues import Issue
 from .mapping import detect_mapping, detect_shape
 from .measure import Measure, MeasureKind, detect_measure
@@ -116,9 +116,10 @@ def load_dataset(
     name: str | None = None,
     max_mb: float = DEFAULT_MAX_MB,
     sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> Dataset:
-    """Read a file and build its :class:`Dataset` (see :func:`build_dataset`)."""
-    return build_dataset(read_table(source, name=name, max_mb=max_mb, sheet=sheet), options)
+    """Read a file and build its :class:`Dataset` (see :func:`build_dataset`), within ``limits``."""
+    return build_dataset(read_table(source, name=name, max_mb=max_mb, sheet=sheet, limits=limits), options)
 
 
 def build_dataset(raw: RawTable, options: LoadOptions = LoadOptions()) -> Dataset:
@@ -130,6 +131,7 @@ def build_dataset(raw: RawTable, options: LoadOptions = LoadOptions()) -> Datase
     if raw.frame.empty:
         raise DataValidationError(f"{raw.info.name} has a header but no data rows; export the table again with its rows")
     mapping = detect_mapping(raw.frame, options.mapping)
+    _check_series(raw, mapping)
     shape = options.shape or detect_shape(raw.frame, mapping, parse_dates(raw.frame[mapping.date],
                                                                            options.date_format).values)
     conversion = to_long(raw.frame, mapping, shape, freq=options.freq, date_format=options.date_format)
@@ -138,6 +140,17 @@ def build_dataset(raw: RawTable, options: LoadOptions = LoadOptions()) -> Datase
     found = quality_issues(conversion.frame, conversion.freq, duplicate_lines=duplicate_lines)
     issues = (*raw.issues, *conversion.issues, *warnings, *found)
     return Dataset(raw, mapping, conversion, issues, options)
+
+
+def _check_series(raw: RawTable, mapping: ColumnMapping) -> None:
+    """Refuse more series than the limit before conversion builds them (1 M ids would run for minutes)."""
+    if mapping.series:
+        count = len(mapping.series)
+    elif mapping.ids:
+        count = len(raw.frame[list(mapping.ids)].drop_duplicates())
+    else:
+        return
+    raw.limits.check(f"{raw.info.name} has {count:,} series", count, "max_series")
 
 
 def prepare(dataset: Dataset, config: CleaningConfig = CleaningConfig()) -> CleaningResult:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,11 @@ from typing import BinaryIO, Literal
 import pandas as pd
 
 from ..errors import DataReadError
-from .issues import Issue, examples
+from .excel import read_sheet
+from .issues import Issue
+from .limits import DEFAULT_MAX_MB, ReadLimits
 
-DEFAULT_MAX_MB = 500
+__all__ = ["DEFAULT_MAX_MB", "RawTable", "ReadInfo", "ReadLimits", "read_table"]
 SNIFF_LINES = 40
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -53,6 +54,7 @@ class RawTable:
     frame: pd.DataFrame
     info: ReadInfo
     issues: tuple[Issue, ...] = field(default_factory=tuple)
+    limits: ReadLimits = field(default_factory=ReadLimits)  # what it was read within; mapping checks series
 
 
 def read_table(
@@ -61,6 +63,7 @@ def read_table(
     name: str | None = None,
     max_mb: float = DEFAULT_MAX_MB,
     sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> RawTable:
     """Read a CSV, Excel ``.xlsx`` or Parquet file.
 
@@ -71,17 +74,26 @@ def read_table(
     name
         Display name for messages; defaults to the path's or object's name.
     max_mb
-        Files larger than this are refused before they are parsed.
+        Files larger than this are refused before they are parsed (``limits.max_mb`` when ``limits`` is given).
     sheet
         Excel only: the sheet to read (default: the first sheet with data).
+    limits
+        Caps on size, rows, columns, cells and series (:class:`ReadLimits`), each checked
+        before the work that would exceed it.
     """
-    data, name = _read_bytes(source, name, max_mb)
+    limits = limits or ReadLimits(max_mb=max_mb)
+    data, name = _read_bytes(source, name, limits.max_mb)
     kind = _detect_kind(data, name)
     if kind == "parquet":
-        return _read_parquet(data, name)
-    if kind == "excel":
-        return _read_excel(data, name, sheet)
-    return _read_csv(data, name)
+        raw = _read_parquet(data, name, limits)
+    elif kind == "excel":
+        raw = _read_excel(data, name, sheet, limits)
+    else:
+        raw = _read_csv(data, name, limits)
+    frame = raw.frame
+    limits.check(f"{name} has {len(frame):,} rows", len(frame), "max_rows")
+    limits.check(f"{name} has {frame.shape[1]:,} columns", frame.shape[1], "max_columns")
+    return RawTable(frame, raw.info, raw.issues, limits)
 
 
 def _read_bytes(source: Source, name: str | None, max_mb: float) -> tuple[bytes, str]:
@@ -98,7 +110,7 @@ def _read_bytes(source: Source, name: str | None, max_mb: float) -> tuple[bytes,
         data = source
     else:
         name = name or getattr(source, "name", None)
-        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+        data = source.getvalue() if hasattr(source, "getvalue") else source.read(limit + 1)
     name = name or "upload"
     _check_size(len(data), limit, name, max_mb)
     return data, name
@@ -135,7 +147,7 @@ def _detect_kind(data: bytes, name: str) -> Kind:
 # --- CSV -------------------------------------------------------------------
 
 
-def _read_csv(data: bytes, name: str) -> RawTable:
+def _read_csv(data: bytes, name: str, limits: ReadLimits) -> RawTable:
     text, encoding, has_bom = _decode(data, name)
     lines = _head_lines(text)
     del text  # pandas parses the bytes; keeping a decoded copy would double the memory
@@ -143,7 +155,9 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     rows = list(csv.reader(lines, delimiter=delimiter))
     header_at = _find_header(rows)
     header = rows[header_at]
+    limits.check(f"{name} has {len(header):,} columns", len(header), "max_columns")
     _check_header(header, name)
+    max_rows = min(limits.max_rows, limits.max_cells // max(len(header), 1))
     try:
         with warnings.catch_warnings():
             # pandas only warns when the first data row is longer than the header, and then drops fields.
@@ -159,6 +173,7 @@ def _read_csv(data: bytes, name: str) -> RawTable:
                 skip_blank_lines=False,
                 on_bad_lines="error",
                 low_memory=False,
+                nrows=max_rows + 1,  # one more than allowed, to know that the file is over the limit
                 dtype=dict.fromkeys(_zero_padded_codes(header, rows[header_at + 1:]), "str") or None,
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
@@ -166,6 +181,10 @@ def _read_csv(data: bytes, name: str) -> RawTable:
         raise DataReadError(
             f"{name} has rows with more fields than the header ({where}); check the delimiter and quotes in the export"
         ) from None
+    if len(frame) > max_rows:
+        what = "rows" if max_rows == limits.max_rows else f"rows x {len(header):,} columns"
+        limit = "max_rows" if max_rows == limits.max_rows else "max_cells"
+        raise limits.refuse(f"{name} has more than {max_rows:,} {what}", len(frame), limit)
     frame = _number_rows(frame, header_at)
     info = ReadInfo(
         name=name,
@@ -345,18 +364,8 @@ def _read_issues(info: ReadInfo) -> list[Issue]:
 # --- Excel and Parquet -----------------------------------------------------
 
 
-def _read_excel(data: bytes, name: str, sheet: str | None) -> RawTable:
-    try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="openpyxl")
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise DataReadError(f"{name} cannot be opened as an Excel workbook ({_short(exc)}); save it again as .xlsx") from None
-    names = tuple(str(s) for s in sheets)
-    if sheet is not None and sheet not in sheets:
-        raise DataReadError(f"{name} has no sheet {sheet!r}; its sheets are {examples(names, 10)}")
-    chosen = sheet if sheet is not None else next((s for s in sheets if not sheets[s].dropna(how="all").empty), None)
-    if chosen is None:
-        raise DataReadError(f"{name} has no data in any sheet; put the sales table on the first sheet")
-    grid = sheets[chosen].dropna(how="all", axis=1)
+def _read_excel(data: bytes, name: str, sheet: str | None, limits: ReadLimits) -> RawTable:
+    grid, chosen, names = read_sheet(data, name, sheet, limits)
     rows = [["" if pd.isna(v) else str(v) for v in row] for row in grid.head(SNIFF_LINES).itertuples(index=False)]
     header_at = _find_header(rows)
     header = [str(v).strip() if not pd.isna(v) else f"Unnamed: {i}" for i, v in enumerate(grid.iloc[header_at])]
@@ -372,10 +381,30 @@ def _read_excel(data: bytes, name: str, sheet: str | None) -> RawTable:
     return RawTable(frame, info, tuple(issues))
 
 
-def _read_parquet(data: bytes, name: str) -> RawTable:
+def _read_parquet(data: bytes, name: str, limits: ReadLimits) -> RawTable:
+    """Check rows, columns, uncompressed size and column types from the footer, then read."""
+    import pyarrow as pa  # noqa: PLC0415 - only Parquet uploads pay for the import
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
-    except (OSError, ValueError) as exc:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        meta, schema = parquet.metadata, parquet.schema_arrow
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise DataReadError(f"{name} is not a readable Parquet file ({_short(exc)}); export it again") from None
+    limits.check(f"{name} has {meta.num_rows:,} rows", meta.num_rows, "max_rows")
+    limits.check(f"{name} has {len(schema):,} columns", len(schema), "max_columns")
+    limits.check(f"{name} has {meta.num_rows:,} rows x {len(schema):,} columns", meta.num_rows * len(schema),
+                 "max_cells")
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)) / 1024 / 1024
+    limits.check(f"{name} unpacks to {unpacked:,.0f} MB", unpacked, "max_unpacked_mb", " MB")
+    nested = [f"{f.name!r} ({f.type})" for f in schema if pa.types.is_nested(f.type)
+              or (pa.types.is_dictionary(f.type) and pa.types.is_nested(f.type.value_type))]
+    if nested:
+        raise DataReadError(f"{name} has columns holding lists or records, not single values: {', '.join(nested[:5])}",
+                            fix="flatten them into plain columns or leave them out of the export")
+    try:
+        frame = parquet.read().to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as exc:
         raise DataReadError(f"{name} is not a readable Parquet file ({_short(exc)}); export it again") from None
     frame = _number_rows(frame.reset_index(drop=True), 0)
     return RawTable(frame, ReadInfo(name=name, kind="parquet", n_bytes=len(data)))

@@ -95,7 +95,8 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     given = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in (given or {}).items()}
     _check_columns_exist(frame, given)
     used = {c for v in given.values() for c in (v if isinstance(v, tuple) else (v,)) if c}
-    free = [c for c in frame.columns if c not in row_number_columns(frame) and c not in used]
+    skipped = set(row_number_columns(frame)) | used  # once, not once per column: 10,000 columns stay fast
+    free = [c for c in frame.columns if c not in skipped]
     sample = frame.head(500)
 
     def pick(field, guess):
@@ -104,7 +105,8 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     date = pick("date", lambda: _detect_date(sample, free))
     free = [c for c in free if c != date]
     numeric = [c for c in free if _is_numeric(sample[c])]
-    text = [c for c in free if c not in numeric]
+    numeric_set = set(numeric)  # membership in a set keeps this linear in 10,000 columns
+    text = [c for c in free if c not in numeric_set]
     numbered = [c for c in numeric if _is_numbered_id(sample[c], c)]
     keys = [c for c in numbered if normalise(c) in ID_ALONE_NAMES]  # a numbered key only when nothing else names
     ids = pick("ids", lambda: _detect_ids(frame, text + [c for c in numbered if c not in keys])
@@ -119,7 +121,9 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     price = choose("price", _rank(numeric, PRICE_NAMES))
     promo = choose("promo", _rank(numeric, PROMO_NAMES))
     stock = choose("stock", _rank(numeric, STOCK_NAMES))
-    groups = [c for c in text + [c for c in numeric if _low_cardinality(frame[c])] if _groups_series(frame, c, ids)]
+    n_series = len(frame[list(ids)].drop_duplicates()) if ids else 0  # once, not once per candidate column
+    groups = [c for c in text + [c for c in numeric if n_series and _low_cardinality(frame[c])]
+              if _groups_series(frame, c, n_series)]
     category = choose("category", _rank(groups, CATEGORY_NAMES))
     # A column named like the target but holding some text is still the target: conversion names the bad cells.
     target = choose("target", _rank(numeric, TARGET_NAMES) + _rank(text, TARGET_NAMES))
@@ -129,7 +133,8 @@ def detect_mapping(frame: pd.DataFrame, given: dict | None = None) -> ColumnMapp
     drivers = pick("drivers", lambda: tuple(c for c in numeric if c not in taken and _is_driver(frame, c, date, ids)))
     series = given.get("series", ())
     if target is None and not series and "target" not in given:
-        rest = tuple(c for c in numeric if c not in taken and c not in drivers)
+        skipped = taken | set(drivers)
+        rest = tuple(c for c in numeric if c not in skipped)
         if len(rest) >= MIN_WIDE_SERIES and not ids:
             series = rest
         elif len(rest) == 1:
@@ -166,12 +171,9 @@ def _low_cardinality(values: pd.Series) -> bool:
     return values.nunique() <= max(50, len(values) // 100)
 
 
-def _groups_series(frame: pd.DataFrame, column: str, ids: tuple[str, ...]) -> bool:
-    """A category groups several series: it has fewer distinct values than there are series."""
-    if not ids:
-        return False
-    n_series = len(frame[list(ids)].drop_duplicates())
-    return 1 < frame[column].nunique() < n_series
+def _groups_series(frame: pd.DataFrame, column: str, n_series: int) -> bool:
+    """A category groups several series: it has fewer distinct values than there are series (0: no ids)."""
+    return n_series > 0 and 1 < frame[column].nunique() < n_series
 
 
 def _detect_date(sample: pd.DataFrame, columns: list[str]) -> str:

@@ -72,7 +72,7 @@ def _sparse_share(frame: pd.DataFrame, freq: str, n_gaps: int) -> Issue | None:
 def _series_findings(frame: pd.DataFrame) -> list[Issue]:
     found = []
     by_series = frame.groupby(UID, observed=True)[Y]
-    zero_share = by_series.apply(lambda s: (s.fillna(0) == 0).mean())
+    zero_share = (frame[Y].fillna(0) == 0).groupby(frame[UID], observed=True).mean()  # vectorised: 100k series
     intermittent = zero_share[zero_share > INTERMITTENT_ZERO_SHARE]
     if len(intermittent):
         found.append(Issue("intermittent", f"{len(intermittent)} series sell nothing in more than half of the "

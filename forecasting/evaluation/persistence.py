@@ -31,7 +31,7 @@ from ..errors import ConfigError, DataReadError
 from ..models.base import Forecaster
 from ..models.features import FeatureConfig
 from ..models.registry import get_model
-from ..schema import DS, UID
+from ..schema import DS, UID, Y
 
 FORMAT = "forecasting-studio-model"
 VERSION = 1
@@ -61,17 +61,33 @@ def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) ->
 
 
 def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
-    """Rebuild, refit and verify a saved model; returns the model and its training table."""
+    """Rebuild, refit and verify a saved model; returns the model and its training table.
+
+    Raises
+    ------
+    DataReadError
+        When the folder is not a saved model, or any part of it is malformed (one line, never a
+        ``TypeError`` or ``KeyError`` from deep inside).
+    """
     folder = Path(folder)
     config = _read_config(folder)
-    model = model_from_config(config)
-    training = pd.read_parquet(folder / "training.parquet")
+    path = folder / "model.json"
+    try:
+        model = model_from_config(config)
+    except (TypeError, ValueError) as exc:
+        raise DataReadError(f"{path} has settings this studio cannot use ({_short(exc)}); save the model again") from None
+    training = _read_table(folder / "training.parquet", (UID, DS, Y), pd.read_parquet)
     text = folder / MODEL_TEXT
-    if hasattr(model, "restore") and config.get("model_text_sha256"):
-        model.restore(training, config["freq"], _model_text(text, config["model_text_sha256"]))
-    else:
-        model.fit(training, freq=config["freq"])
-    expected = pd.read_csv(folder / "fingerprint.csv", parse_dates=[DS])
+    try:
+        if hasattr(model, "restore") and config.get("model_text_sha256"):
+            model.restore(training, config["freq"], _model_text(text, config["model_text_sha256"]))
+        else:
+            model.fit(training, freq=config["freq"])
+    except (TypeError, KeyError) as exc:
+        raise DataReadError(f"{folder}: the saved training table does not fit the model ({_short(exc)}); "
+                            "save the model again") from None
+    expected = _read_table(folder / "fingerprint.csv", (UID, DS, model.name),
+                           pd.read_csv)  # dates are parsed in _verify, where a bad one is a mismatch
     _verify(model, expected, folder)
     return model, training
 
@@ -99,6 +115,28 @@ def model_from_config(config: dict) -> Forecaster:
     return get_model(config["model"], **kwargs)
 
 
+#: model.json's fields and the JSON types each may have (``None`` allowed where the field is optional).
+FIELDS = {"model": (str,), "params": (dict,), "freq": (str,), "features": (dict, type(None)),
+          "candidates": (list, type(None))}
+
+
+def _read_table(path: Path, columns: tuple[str, ...], read) -> pd.DataFrame:
+    """A table of the folder, with the columns it must have, or a read error naming the file."""
+    try:
+        table = read(path)
+    except (OSError, ValueError, KeyError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataReadError(f"{path} cannot be read ({_short(exc)}); save the model again") from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataReadError(f"{path} has no {', '.join(map(repr, missing))} column; save the model again")
+    return table
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:120].rsplit(" ", 1)[0] + " ..."
+
+
 def _read_config(folder: Path) -> dict:
     path = folder / "model.json"
     for needed in (path, folder / "training.parquet", folder / "fingerprint.csv"):
@@ -106,11 +144,19 @@ def _read_config(folder: Path) -> dict:
             raise DataReadError(f"{folder} is not a saved model: {needed.name} is missing; save the model again")
     try:
         config = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise DataReadError(f"{path} is not valid JSON ({exc.msg}); save the model again") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataReadError(f"{path} is not valid JSON ({getattr(exc, 'msg', exc.reason)}); save the model again") from None
+    if not isinstance(config, dict):
+        raise DataReadError(f"{path} holds a JSON {type(config).__name__}, not the object a saved model has; "
+                            "save the model again")
     if config.get("format") != FORMAT or config.get("version") != VERSION:
         raise DataReadError(f"{path} is not a model saved by this studio (format {config.get('format')!r}, "
                             f"version {config.get('version')!r})")
+    for name, kinds in FIELDS.items():
+        if not isinstance(config.get(name), kinds) or (name not in config and type(None) not in kinds):
+            raise DataReadError(f"{path}: {name!r} is {'missing' if name not in config else repr(config[name])[:60]}, "
+                                f"not a {' or '.join('null' if k is type(None) else k.__name__ for k in kinds)}; "
+                                "save the model again")
     return config
 
 
@@ -131,9 +177,10 @@ def _model_text(path: Path, digest: str) -> str:
 
 def _verify(model: Forecaster, expected: pd.DataFrame, folder: Path) -> None:
     actual = model.predict(FINGERPRINT_HORIZON)
-    expected = expected.assign(**{UID: expected[UID].astype(str)})
-    merged = actual.merge(expected, on=[UID, DS], suffixes=("", "_saved"), how="outer")
     column = model.name
+    expected = expected.assign(**{UID: expected[UID].astype(str), DS: pd.to_datetime(expected[DS], errors="coerce"),
+                                  column: pd.to_numeric(expected[column], errors="coerce")})  # bad cells: no match
+    merged = actual.merge(expected, on=[UID, DS], suffixes=("", "_saved"), how="outer")
     values, saved = merged[column].to_numpy(dtype=float), merged[f"{column}_saved"].to_numpy(dtype=float)
     if len(merged) != len(expected) or not np.allclose(values, saved, rtol=TOLERANCE, atol=TOLERANCE):
         raise DataReadError(f"{folder}: the reloaded model does not reproduce its saved forecast; the folder was "

@@ -9,6 +9,7 @@ the UI reads to choose widgets and to warn about ignored drivers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -68,7 +69,14 @@ class Param:
                 raise ConfigError(f"{model}: {self.name} must name one or more of {', '.join(self.choices)}"
                                   + (f"; {unknown[0]!r} is not one of them" if unknown else ""))
             return names
-        number = int(value) if self.kind == "int" else float(value)
+        try:
+            number = float(value)
+            number = int(number) if self.kind == "int" and number.is_integer() else number
+        except (TypeError, ValueError):
+            raise ConfigError(f"{model}: {self.name}={value!r} is not a number") from None
+        if not math.isfinite(number) or (self.kind == "int" and not isinstance(number, int)):
+            raise ConfigError(f"{model}: {self.name}={value!r} is not a finite {'whole ' if self.kind == 'int' else ''}"
+                              f"number; give one between {self.low} and {self.high}")
         if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
             raise ConfigError(f"{model}: {self.name}={value} is outside {self.low}..{self.high}")
         return number

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 
 from ..analysis.explore import ADI_CUTOFF, CV2_CUTOFF, DEMAND_CLASSES
 from ..schema import DS, UID, Y
-from .style import COLOURS, LAYOUT, figure
+from .style import COLOURS, LAYOUT, escaped, figure
 
 if TYPE_CHECKING:
     from ..analysis.explore import Decomposition, PriceResponse, PromoComparison
@@ -32,6 +32,7 @@ ACTION_STYLE = {
     "missing": ("cross", "unknown value filled"),
     "price": ("star", "price filled"),
 }
+@escaped
 def history_figure(frame: pd.DataFrame, *, title: str = "Sales history", y_label: str = "units") -> go.Figure:
     """One line per series of a long table (``unique_id``, ``ds``, ``y``)."""
     fig = figure(title, xaxis_title=None, yaxis_title=y_label, legend_title_text=None)
@@ -41,6 +42,7 @@ def history_figure(frame: pd.DataFrame, *, title: str = "Sales history", y_label
     return fig
 
 
+@escaped
 def cleaning_figure(before: pd.DataFrame, after: pd.DataFrame, changes: pd.DataFrame, unique_id: str, *,
                     y_label: str = "units") -> go.Figure:
     """One series as loaded and as cleaned, with every changed value marked.
@@ -75,6 +77,7 @@ def _num(value: float) -> str:
     return "empty" if pd.isna(value) else f"{value:,.4g}"
 
 
+@escaped
 def decomposition_figure(decomposition: Decomposition, *, title: str = "Trend, season and remainder") -> go.Figure:
     """Four stacked panels of an STL decomposition: observed, trend, seasonal, residual."""
     frame = decomposition.frame
@@ -91,6 +94,7 @@ def decomposition_figure(decomposition: Decomposition, *, title: str = "Trend, s
     return fig
 
 
+@escaped
 def profile_figure(profile: pd.DataFrame, *, title: str) -> go.Figure:
     """Bars of a weekday or month profile's index (1 = average), from :mod:`forecasting.analysis.explore`."""
     label = profile.columns[0]
@@ -103,6 +107,7 @@ def profile_figure(profile: pd.DataFrame, *, title: str) -> go.Figure:
     return fig
 
 
+@escaped
 def price_response_figure(response: PriceResponse, *, title: str = "Price and demand",
                           max_points: int = 4000) -> go.Figure:
     """Units against price on log-log axes, promotion periods in their own colour, with the fitted line.
@@ -130,6 +135,7 @@ def price_response_figure(response: PriceResponse, *, title: str = "Price and de
     return fig
 
 
+@escaped
 def promo_figure(comparison: PromoComparison, *, title: str = "Promotion and regular periods") -> go.Figure:
     """Two bars: mean demand per period without and with promotion; the uplift is in the title."""
     uplift = "n/a" if np.isnan(comparison.uplift) else f"{comparison.uplift:+.0%}"
@@ -141,6 +147,7 @@ def promo_figure(comparison: PromoComparison, *, title: str = "Promotion and reg
     return fig
 
 
+@escaped
 def abc_xyz_figure(matrix: pd.DataFrame, *, title: str = "Series per ABC / XYZ class") -> go.Figure:
     """Heat map of series counts per ABC (rows) and XYZ (columns) class, from ``explore.class_matrix``."""
     fig = figure(title, hovermode="closest", xaxis_title="XYZ: variability", yaxis_title="ABC: volume",
@@ -151,6 +158,7 @@ def abc_xyz_figure(matrix: pd.DataFrame, *, title: str = "Series per ABC / XYZ c
     return fig
 
 
+@escaped
 def intermittency_figure(table: pd.DataFrame, *, title: str = "Demand pattern (Syntetos-Boylan)") -> go.Figure:
     """ADI against CV² per series, coloured by demand class, with the 1.32 / 0.49 cut-offs."""
     fig = figure(title, hovermode="closest", xaxis_title="ADI: periods per period with demand",

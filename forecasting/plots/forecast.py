@@ -9,12 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..schema import DS, LEVELS, Y
-from .style import COLOURS, figure, rgba
+from .style import COLOURS, escaped, figure, rgba
 
 if TYPE_CHECKING:
     from ..analysis.hierarchy import LevelView
 
 
+@escaped
 def forecast_figure(view: LevelView, *, title: str, history_periods: int | None = None,
                     levels: tuple[int, ...] = LEVELS, y_label: str = "units") -> go.Figure:
     """History, the backtest windows' forecasts over it, and the future forecast with its bands.
@@ -50,6 +51,7 @@ def forecast_figure(view: LevelView, *, title: str, history_periods: int | None 
     return fig
 
 
+@escaped
 def error_by_step_figure(table: pd.DataFrame, *, title: str = "Error by step ahead", unit: str = "period") -> go.Figure:
     """WAPE per step ahead, one line per model (from :func:`forecasting.analysis.diagnostics.error_by_step`)."""
     fig = figure(title, xaxis_title=f"{unit}s ahead", yaxis_title="WAPE %", legend_title_text=None)
@@ -60,6 +62,7 @@ def error_by_step_figure(table: pd.DataFrame, *, title: str = "Error by step ahe
     return fig
 
 
+@escaped
 def importance_figure(importance: pd.Series, *, title: str = "What the model relies on", top: int = 20) -> go.Figure:
     """Horizontal bars of the largest feature importances (shares of the total)."""
     shown = importance.head(top)[::-1]

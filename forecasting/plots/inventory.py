@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..schema import DS, UID, Y
-from .style import COLOURS, figure
+from .style import COLOURS, escaped, figure
 
 STOCK_COLOURS = {"with": "#2ca02c", "without": "#9aa0a6", "reorder": "#ff7f0e", "safety": "#d62728",
                  "lost": "#d62728", "demand": "#1f2933", "target": "#1f2933"}
@@ -19,6 +19,7 @@ ALERT_SYMBOLS = {"anomaly": "circle-open", "demand_shift": "diamond", "bias_drif
                  "stockout_risk": "x", "overstock": "square"}
 
 
+@escaped
 def projected_stock_figure(projection: pd.DataFrame, unique_id: str, *, title: str | None = None) -> go.Figure:
     """Expected stock per period following the policy and without ordering, against reorder point and safety stock."""
     part = projection[projection[UID] == unique_id]
@@ -35,6 +36,7 @@ def projected_stock_figure(projection: pd.DataFrame, unique_id: str, *, title: s
     return fig
 
 
+@escaped
 def simulation_figure(trace: pd.DataFrame, unique_id: str, *, title: str | None = None) -> go.Figure:
     """One series' replay: stock on hand, demand, lost sales and the reorder point period by period."""
     part = trace[trace[UID] == unique_id]
@@ -50,6 +52,7 @@ def simulation_figure(trace: pd.DataFrame, unique_id: str, *, title: str | None 
     return fig
 
 
+@escaped
 def service_level_figure(per_category: pd.DataFrame, *, tolerance: float = 0.03,
                          title: str = "Achieved cycle service level by category") -> go.Figure:
     """Achieved cycle service level and fill rate per category, with the target and a +/- tolerance band."""
@@ -68,6 +71,7 @@ def service_level_figure(per_category: pd.DataFrame, *, tolerance: float = 0.03,
     return fig
 
 
+@escaped
 def alert_series_figure(history: pd.DataFrame, forecast: pd.DataFrame, alerts: pd.DataFrame, unique_id: str, *,
                         periods: int = 180, title: str | None = None) -> go.Figure:
     """The last ``periods`` of a series' sales, its forecast, and where its alerts point."""

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..schema import CATEGORY, DS, PRICE, UID
-from .style import COLOURS, LAYOUT, figure
+from .style import COLOURS, LAYOUT, escaped, figure
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf")
@@ -27,6 +27,7 @@ def _signed(values: pd.Series) -> list[str]:
 # --- pricing ---------------------------------------------------------------------------------------------------
 
 
+@escaped
 def elasticity_figure(per_category: pd.DataFrame, per_series: pd.DataFrame | None = None, *,
                       title: str = "Price elasticity by category") -> go.Figure:
     """Each category's elasticity with its 95% interval, the pooled SKU values as dots, and -1 marked."""
@@ -49,6 +50,7 @@ def elasticity_figure(per_category: pd.DataFrame, per_series: pd.DataFrame | Non
     return fig
 
 
+@escaped
 def price_response_figure(curve: pd.DataFrame, recommended_price: float, *, title: str,
                           currency: str = "") -> go.Figure:
     """Units, revenue and profit over the price grid: the elasticity curve (with its band) and the model's what-if.
@@ -88,6 +90,7 @@ def price_response_figure(curve: pd.DataFrame, recommended_price: float, *, titl
     return fig
 
 
+@escaped
 def recommendations_figure(table: pd.DataFrame, *, title: str = "Expected profit change at the recommended price",
                            limit: int = 40) -> go.Figure:
     """One bar per series: expected profit change in percent, largest first (hover: the price move and why)."""
@@ -104,6 +107,7 @@ def recommendations_figure(table: pd.DataFrame, *, title: str = "Expected profit
 # --- promotions ------------------------------------------------------------------------------------------------
 
 
+@escaped
 def promotion_paths_figure(paths: pd.DataFrame, *, title: str) -> go.Figure:
     """Baseline and promoted forecast of one promoted series per period, the promoted periods shaded."""
     paths = paths.sort_values(DS)
@@ -119,6 +123,7 @@ def promotion_paths_figure(paths: pd.DataFrame, *, title: str) -> go.Figure:
     return fig
 
 
+@escaped
 def promotion_summary_figure(summary: pd.DataFrame, *, title: str = "Incremental profit per product") -> go.Figure:
     """One bar per promoted series: incremental profit (green gains, red losses), ROI on hover."""
     shown = summary.sort_values("incremental_profit", ascending=False)
@@ -131,6 +136,7 @@ def promotion_summary_figure(summary: pd.DataFrame, *, title: str = "Incremental
     return fig
 
 
+@escaped
 def past_promotions_figure(past: pd.DataFrame, *, title: str = "Past promotions: uplift against discount") -> go.Figure:
     """Each past promotion's measured uplift by its discount, one colour per category; the history's curve as lines."""
     fig = figure(title, xaxis_title="discount", yaxis_title="uplift (%)", hovermode="closest")
@@ -155,6 +161,7 @@ def past_promotions_figure(past: pd.DataFrame, *, title: str = "Past promotions:
     return fig
 
 
+@escaped
 def windows_figure(windows: pd.DataFrame, *, title: str = "Best promotion windows") -> go.Figure:
     """The ranked candidate windows as horizontal bars of incremental profit."""
     shown = windows.sort_values("rank", ascending=False)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..analysis.adjustments import CHANGE, MODEL, REASONS
 from ..schema import DS, UID, Y
-from .style import figure
+from .style import escaped, figure
 
 COLOURS = {
     "actual": "#444444",
@@ -26,6 +26,7 @@ COLOURS = {
 }
 
 
+@escaped
 def priority_figure(table: pd.DataFrame, *, top: int = 15, title: str = "Where the forecast missed most") -> go.Figure:
     """Horizontal bars of the ``top`` series' priority (share of missed volume), coloured by over/under-forecast.
 
@@ -46,6 +47,7 @@ def priority_figure(table: pd.DataFrame, *, top: int = 15, title: str = "Where t
     return fig
 
 
+@escaped
 def adjusted_forecast_figure(history: pd.DataFrame, planned: pd.DataFrame, unique_id: str, *, level: int = 80,
                              backtest: pd.DataFrame | None = None, model: str | None = None,
                              y_label: str = "units") -> go.Figure:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import re
 
 import openpyxl
 import pytest
@@ -14,6 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 from forecasting.data.export import is_formula_like
 from forecasting.evaluation.training import TrainingSpec, train
 from tests.conftest import synthetic_long
+from tests.data import hostile_corpus as corpus
 
 REASON = '=HYPERLINK("https://evil.example","click")'
 IDS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-1+1"]
@@ -89,3 +92,89 @@ def test_every_download_is_free_of_formulas(hostile_run, downloads):
     assert any(row["adjustment_reason"] == "'" + REASON for row in forecast)
     exported = list(csv.DictReader(io.StringIO(downloads["Export adjustments (CSV)"].decode())))
     assert [row["reason"] for row in exported] == ["'" + REASON]
+
+
+# --- bombs and broken files: one error line, never an exception box -----------------------------------------------
+
+UNESCAPED = re.compile(r"(?<!\\)[\[\]<>]|(?<!\\)://")  # markup that is not backslash-escaped
+
+
+def all_text(at) -> str:
+    groups = (at.markdown, at.caption, at.info, at.warning, at.error, at.success, at.sidebar.markdown,
+              at.sidebar.caption)
+    return " ".join(str(e.value) for group in groups for e in group)
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), [
+    ("far.xlsx", corpus.far_cell_xlsx, "spans 1,048,576 rows x 16,384 columns"),
+    ("inflating.xlsx", lambda: corpus.inflating_xlsx(20), "times its compressed size"),
+    ("laughs.xlsx", corpus.entity_bomb_xlsx, "declares a DTD"),
+    ("nested.parquet", corpus.nested_parquet, "holding lists or records"),
+    ("huge.csv", corpus.huge_target_csv, "numbers too large to be sales data"),
+])
+def test_a_hostile_upload_shows_one_error_line(name, build, expected):
+    at = upload(start(), name, build(), "application/octet-stream")
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert "Traceback" not in all_text(at) and "site-packages" not in all_text(at)
+
+
+def test_an_unexpected_failure_shows_one_line_and_logs_the_traceback(monkeypatch, caplog):
+    import ui.data_access  # noqa: PLC0415
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug at /srv/app/secret/path.py")
+
+    monkeypatch.setattr(ui.data_access, "read_table", broken)
+    with caplog.at_level(logging.ERROR, logger="forecasting.app"):
+        at = upload(start(), "fine.csv", corpus.sales_csv(["A"], days=30))
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "Something went wrong on the Data page (RuntimeError)" in at.error[0].value
+    assert "/srv/app" not in all_text(at)
+    assert any(record.exc_info and "a bug at /srv/app" in str(record.exc_info[1]) for record in caplog.records)
+
+
+# --- markup: names and cells from the file are text, never links, images or HTML -------------------------------
+
+def test_a_file_named_like_a_markdown_image_is_shown_as_text():
+    name = corpus.MARKDOWN_IMAGE + ".csv"
+    at = upload(start(), name, corpus.sales_csv(["A", "B"], days=30, category="x"))
+    assert not at.exception and not at.error, at.error
+    text = all_text(at)
+    assert "pixel.png" in text and not UNESCAPED.findall(text)  # every [ ] < > :// is escaped
+    assert "\\!\\[x\\]" in text or "!\\[x\\]" in text
+
+
+def test_a_cell_with_a_markdown_link_stays_text_inside_the_error_box():
+    cells = corpus.sales_csv(["A"], days=30).decode().splitlines()
+    cells[3] = cells[3].rsplit(",", 1)[0] + ',"' + corpus.MARKDOWN_LINK + '"'
+    at = upload(start(), "link.csv", ("\n".join(cells) + "\n").encode())
+    assert not at.exception, at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "\\[Session expired - click to log in again\\](https\\://evil.example/login)" in message
+    assert not UNESCAPED.findall(message)
+
+
+def test_series_ids_with_html_are_escaped_in_chart_titles_and_the_report(downloads):
+    data = corpus.sales_csv([corpus.HTML_LINK, "plain"], days=120, category="<b>bold</b>")
+    at = upload(start(), corpus.HTML_LINK + ".csv", data)
+    assert not at.exception and not at.error, at.error
+    loaded = at.session_state["data_loaded"]
+    run = train(TrainingSpec("naive", horizon=7, folds=2), loaded.result.frame, loaded.dataset.freq)
+    with_run(at, run)
+    at.switch_page("pages/forecast.py").run()
+    at.radio(key="forecast_level").set_value("series").run()
+    at.selectbox(key="forecast_series_series").set_value(corpus.HTML_LINK).run()
+    assert not at.exception, at.exception
+    from apptest_support import chart_specs  # noqa: PLC0415
+
+    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+    assert titles[0] == '&lt;a href="https://evil.example"&gt;click&lt;/a&gt;: forecast and backtest'
+    at.session_state["forecast_tab"] = "Table and downloads"
+    at.run()
+    report = downloads["Report for stakeholders (HTML)"]
+    report = report.decode() if isinstance(report, bytes) else report
+    assert corpus.HTML_LINK not in report  # not in the title, headings, tables or chart text
+    assert "&lt;a href=" in report

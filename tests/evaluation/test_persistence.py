@@ -63,3 +63,48 @@ def test_models_that_search_within_a_time_budget_are_not_saved(tiny_panel, tmp_p
     model = get_model("sarimax", time_budget=0.2).fit(tiny_panel)
     with pytest.raises(ConfigError, match=r"cannot be saved: it searches within a time budget"):
         save_model(model, tiny_panel, tmp_path / "m")
+
+
+def _saved(tiny_panel, tmp_path):
+    return save_model(get_model("naive").fit(tiny_panel), tiny_panel, tmp_path / "m")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda c: [c], r"holds a JSON list, not the object"),
+    (lambda c: {k: v for k, v in c.items() if k != "params"}, r"'params' is missing, not a dict"),
+    (lambda c: {**c, "params": [1, 2]}, r"'params' is \[1, 2\], not a dict"),
+    (lambda c: {**c, "freq": 7}, r"'freq' is 7, not a str"),
+    (lambda c: {**c, "model": None}, r"'model' is None, not a str"),
+    (lambda c: {**c, "features": "lags"}, r"'features' is 'lags', not a dict or null"),
+    (lambda c: {**c, "features": {"no_such_setting": 1}}, r"has settings this studio cannot use"),
+    (lambda c: {**c, "params": {"no_such_param": 1}}, r"has settings this studio cannot use"),
+    (lambda c: {**c, "model": "os.system"}, r"unknown model 'os\.system'"),
+])
+def test_a_malformed_model_json_is_a_read_error(tiny_panel, tmp_path, change, message):
+    folder = _saved(tiny_panel, tmp_path)
+    config = json.loads((folder / "model.json").read_text())
+    (folder / "model.json").write_text(json.dumps(change(config)))
+    with pytest.raises(DataReadError, match=message) as caught:
+        load_model(folder)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("part", "content", "message"), [
+    ("model.json", b"\xff\xfe not text", r"is not valid JSON"),
+    ("training.parquet", b"PAR1 broken", r"training\.parquet cannot be read"),
+    ("fingerprint.csv", b"", r"fingerprint\.csv cannot be read"),
+    ("fingerprint.csv", b"a,b\n1,2\n", r"fingerprint\.csv has no 'unique_id', 'ds', 'naive' column"),
+    ("fingerprint.csv", b"unique_id,ds,naive\nA,not a date,x\n", r"does not reproduce its saved forecast"),
+])
+def test_a_malformed_part_is_a_read_error(tiny_panel, tmp_path, part, content, message):
+    folder = _saved(tiny_panel, tmp_path)
+    (folder / part).write_bytes(content)
+    with pytest.raises(DataReadError, match=message):
+        load_model(folder)
+
+
+def test_a_training_table_without_its_columns_is_a_read_error(tiny_panel, tmp_path):
+    folder = _saved(tiny_panel, tmp_path)
+    tiny_panel.drop(columns=["y"]).to_parquet(folder / "training.parquet", index=False)
+    with pytest.raises(DataReadError, match=r"training\.parquet has no 'y' column"):
+        load_model(folder)
