@@ -86,6 +86,9 @@ class ColumnMapping:
     series: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("ids", "drivers", "series"):  # a list given by a caller becomes the declared tuple
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         used = self.columns()
         repeated = sorted(c for c, n in Counter(used).items() if n > 1)  # Counter: linear in 10,000 series columns
         if repeated:

@@ -13,16 +13,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from forecasting.analysis import adjustments as adj
 from forecasting.analysis import hierarchy
+from forecasting.analysis.adjustments import series_categories
 from forecasting.analysis.diagnostics import error_by_step
 from forecasting.analysis.explain import feature_importance
 from forecasting.analysis.hierarchy import level_view
 from forecasting.data.export import csv_bytes, excel_bytes, with_id_columns
 from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.data.measure import Measure
+from forecasting.evaluation.plans import describe_plan
 from forecasting.evaluation.training import TrainedRun, compare_runs
 from forecasting.plots import forecast as plots
-from forecasting.plots.report import html_report
+from forecasting.plots.report import ReportContent, stakeholder_report
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
@@ -187,22 +190,28 @@ def _workbook(run: TrainedRun, table: pd.DataFrame) -> bytes:
 
 def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFrame, planning: pd.DataFrame) -> str:
     facts = data.facts()
-    summary = {"data": facts["file"], "series": facts["series"], "history": f"{facts['start']:%Y-%m-%d} to "
-               f"{facts['end']:%Y-%m-%d}", "frequency": facts["freq_name"], "model": run.name,
-               "horizon": run.spec.horizon, "forecast": data.dataset.measure.amount(table["yhat"].sum())}
-    steps = error_by_step(run.backtest.predictions, [run.name, "seasonal_naive"])
-    total = _view(data.key, run.run_id, "total", hierarchy.TOTAL, planning, run, data.result.frame)
-    figures = [("Total forecast", plots.forecast_figure(total, title="Total: forecast and backtest",
-                                                        history_periods=_shown(run), levels=run.spec.levels,
-                                                        y_label=data.dataset.measure.label))]
-    if name != hierarchy.TOTAL:
-        figures.append((name, figure))
-    figures.append(("Error by step ahead", plots.error_by_step_figure(steps, unit=PERIOD_NAMES[freq_family(run.freq)])))
-    by_series = table.groupby("unique_id", sort=True)[["yhat", "yhat_model"]].sum().reset_index()
-    summary["measure"] = data.dataset.measure.label
-    return html_report(f"Demand forecast: {facts['file']}", summary, compare_runs([run]), figures,
-                       settings=run.spec.describe(), tables=[("Forecast units per series", by_series)],
-                       notes=run.notes)
+    frame, measure = data.result.frame, data.dataset.measure
+    period = PERIOD_NAMES[freq_family(run.freq)]
+    total = _view(data.key, run.run_id, "total", hierarchy.TOTAL, planning, run, frame)
+    by_category = None
+    if "category" in hierarchy.available_levels(frame):
+        categories = series_categories(frame)
+        by_category = (planning.assign(category=planning["unique_id"].map(categories))
+                       .groupby("category", as_index=False)["yhat"].sum())
+    adjusted = state.adjustments()
+    content = ReportContent(
+        title=f"Demand forecast: {facts['file']}", measure=measure, model=run.name, period_name=period,
+        history=total.history.tail(_shown(run)), total=total.forecast, leaderboard=compare_runs(list(
+            state.trained_models().values())), gain=float(run.score["mase_gain_vs_seasonal_naive"]),
+        windows=f"{run.spec.folds} windows of {run.spec.horizon} {period}s", by_category=by_category,
+        plan=describe_plan(run.plan, frame, run.freq),
+        adjustments=[f"{a.describe()}: {a.reason}" for a in adj.from_table(adjusted)] if adjusted is not None
+        else [],
+        quality=[issue.message for issue in data.dataset.issues if issue.severity != "info"],
+        notes=run.notes,
+        facts={"Data": facts["file"], "Series": f"{facts['series']:,}",
+               "History": f"{facts['start']:%d %b %Y} to {facts['end']:%d %b %Y}", "Periods": facts["freq_name"]})
+    return stakeholder_report(content)
 
 
 main()

@@ -132,3 +132,24 @@ def drivers_outside_history(plan: pd.DataFrame, df: pd.DataFrame) -> list[str]:
         if series:
             out.append(f"{column!r} ({series:,} series)")
     return out
+
+
+def describe_plan(plan: pd.DataFrame | None, df: pd.DataFrame, freq: str) -> list[str]:
+    """The plan in sentences for a report: which drivers keep their usual values and where the plan differs."""
+    if plan is None:
+        return ["The data has no prices, promotions or other drivers: the forecast continues the history."]
+    usual = default_plan(df, freq, int(plan.groupby(UID).size().max()))
+    merged = plan.merge(usual, on=[UID, DS], how="left", suffixes=("", "_usual"))
+    out = []
+    for column in [c for c in plan.columns if c not in (UID, DS)]:
+        name = {PRICE: "Prices", "promo": "Promotions"}.get(column, f"'{column}'")
+        changed = ~np.isclose(merged[column].to_numpy(dtype="float64"),
+                              merged[f"{column}_usual"].to_numpy(dtype="float64"), equal_nan=True)
+        if not changed.any():
+            out.append(f"{name}: each series' {describe_default(column)}.")
+            continue
+        series = merged.loc[changed, UID].nunique()
+        out.append(f"{name}: planned differently from the usual in {int(changed.sum()):,} of {len(merged):,} "
+                   f"forecast periods ({series:,} series, e.g. {merged.loc[changed, UID].iloc[0]} from "
+                   f"{merged.loc[changed, DS].min():%d %b %Y}); elsewhere each series' {describe_default(column)}.")
+    return out

@@ -11,9 +11,11 @@ import pytest
 from forecasting.analysis.diagnostics import error_by_step
 from forecasting.analysis.hierarchy import level_view
 from forecasting.data.export import excel_bytes, with_id_columns
+from forecasting.data.measure import Measure
+from forecasting.evaluation.plans import describe_plan
 from forecasting.evaluation.training import compare_runs
 from forecasting.plots import forecast as plots
-from forecasting.plots.report import html_report
+from forecasting.plots.report import ReportContent, stakeholder_report
 from forecasting.schema import ColumnMapping
 
 
@@ -69,15 +71,28 @@ def test_downloads_round_trip_through_excel_and_split_composite_ids(run):
     np.testing.assert_allclose(back["forecast"]["yhat"], split["yhat"])
 
 
-def test_the_report_is_one_self_contained_file(run, sample_frame):
-    frame, _ = sample_frame
+def test_the_report_is_small_self_contained_and_written_for_stakeholders(run, sample_frame):
+    frame, freq = sample_frame
     view = level_view(run, frame, "total", "Total")
-    figure = plots.forecast_figure(view, title="Total")
-    text = html_report("Demand <forecast>", {"model": run.name}, compare_runs([run]),
-                       [("Total", figure), ("Again", figure)], settings=run.spec.describe(), notes=["a & b"])
-    assert text.count("plotly.js v") == 1 and text.count("Plotly.newPlot") == 2  # the library once, two charts
-    assert "<script src=" not in text  # nothing to fetch: it opens offline
-    assert "Demand &lt;forecast&gt;" in text and "a &amp; b" in text and "seasonal_naive (baseline)" in text
+    categories = frame.drop_duplicates("unique_id").set_index("unique_id")["category"]
+    by_category = run.forecast.assign(category=run.forecast["unique_id"].map(categories)).groupby(
+        "category", as_index=False)["yhat"].sum()
+    content = ReportContent(
+        title="Demand <forecast>", measure=Measure("money", "$"), model=run.name, period_name="day",
+        history=view.history.tail(60), total=view.forecast, leaderboard=compare_runs([run]), gain=0.268,
+        windows="2 windows of 28 days", by_category=by_category, plan=describe_plan(run.plan, frame, freq),
+        adjustments=["SKU-001 +10%, 2026-01-01 to 2026-01-07: TV campaign"], quality=["3 duplicate rows"],
+        notes=["a & b"])
+    text = stakeholder_report(content)
+    assert len(text.encode()) < 1_500_000 and "<script" not in text  # nothing to run or fetch: opens offline
+    total = view.forecast["yhat"].sum()
+    first = view.forecast["ds"].min()
+    assert f"${total:,.0f} in total" in text and "27% more accurate than repeating last season" in text
+    assert f"{first:%d %b %Y}" in text and "00:00:00" not in text  # dates without times
+    assert text.count("<svg") == 2  # the total over time and the categories
+    assert "Demand &lt;forecast&gt;" in text and "a &amp; b" in text and "TV campaign" in text
+    assert "Prices: each series&#x27; regular price" in text and "repeating last season</td>" in text
+    assert "yhat" not in text and "mase_gain" not in text  # no internal codes
 
 
 def test_event_periods_in_the_backtest_do_not_widen_ordinary_days_bands(run, sample_frame, monkeypatch):
