@@ -57,7 +57,7 @@ RESULT_COLUMNS = ("unique_id", "category", "start", "end", "discount", "regular_
                   "cost_source", "periods", "baseline_units", "promo_units", "incremental_units", "uplift_pct",
                   "history_uplift_pct", "post_promo_units", "post_promo_periods", "net_incremental_units",
                   "baseline_revenue", "promo_revenue", "incremental_revenue", "incremental_profit", "discount_cost",
-                  "roi")
+                  "roi", "model_uplift_pct", "uplift_source")
 
 
 # --- the plan ------------------------------------------------------------------------
@@ -291,14 +291,45 @@ def _simulate(run: TrainedRun, rows: pd.DataFrame, context: _Context) -> tuple[p
     results, paths = {}, []
     for batch, (scenario, shares), units in zip(batches, promoted, forecasts, strict=True):
         for i, item in batch.iterrows():
-            results[i] = _measure(item, shares[i], units, scenario, context)
-            paths.append(_path(i, item[UID], shares[i], units, scenario, context))
+            answer, model_uplift, source = _with_history(item, shares[i], units, context)
+            results[i] = {**_measure(item, shares[i], answer, scenario, context),
+                          "model_uplift_pct": model_uplift, "uplift_source": source}
+            paths.append(_path(i, item[UID], shares[i], answer, scenario, context))
     table = pd.DataFrame([results[i] for i in sorted(results)])
     moved = (table["promo_units"] - table["baseline_units"]).abs().max()
     if not moved > 1e-9:
         raise ConfigError(f"cannot plan promotions: the forecast of {context.name} does not move with price or "
                           "promotion (it was trained without those features); train a model that uses them")
     return table[[*RESULT_COLUMNS, "plan_row"]], pd.concat(paths, ignore_index=True)
+
+
+def _with_history(item: pd.Series, share: np.ndarray, units: np.ndarray,
+                  context: _Context) -> tuple[np.ndarray, float, str]:
+    """The promoted units reconciled with the uplift the sales history implies, the model's own uplift, and why.
+
+    A global model answers a what-if from what it learned, which can be half the true response (ensemble
+    members that ignore price dilute it; trees flatten beyond the prices they saw). The history's estimate
+    (pooled log-log elasticity and promotion lift, with the elasticity's 95% interval) is the reference:
+    when the model's uplift lies inside the history's range it stands; outside it the history's uplift is
+    used for the promoted periods, and ``uplift_source`` says so.
+    """
+    inside = share > 0
+    baseline = float(context.base_units[inside].sum())
+    model_uplift = float(units[inside].sum()) / baseline - 1 if baseline > 0 else np.nan
+    history = context.history
+    if history is None or item[UID] not in history.index or not np.isfinite(model_uplift):
+        return units, 100 * model_uplift, "model (no history estimate)"
+    row = history.loc[item[UID]]
+    shares = share[inside]  # a period partly covered gets part of the discount and of the lift
+    discount = item["discount"] * shares
+    implied = [float(np.sum(context.base_units[inside] * (1 + uplift(discount, e, row["promo_lift"] ** shares))))
+               / baseline - 1 for e in (row["elasticity"], row["elasticity_lo"], row["elasticity_hi"])]
+    low, high = min(implied), max(implied)
+    if low <= model_uplift <= high:
+        return units, 100 * model_uplift, "model (agrees with the history)"
+    answer = units.copy()
+    answer[inside] = context.base_units[inside] * (1 + uplift(discount, row["elasticity"], row["promo_lift"] ** shares))
+    return answer, 100 * model_uplift, "history (the model's uplift is outside the history's range)"
 
 
 def _path(number: int, uid: str, share: np.ndarray, units: np.ndarray, scenario: pd.DataFrame,
