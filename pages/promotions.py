@@ -49,8 +49,12 @@ MONEY_COLUMNS = {
     "discount": st.column_config.NumberColumn(format="percent"),
     "baseline_units": st.column_config.NumberColumn("units without", format="%.1f"),
     "promo_units": st.column_config.NumberColumn("units with", format="%.1f"),
-    "uplift_pct": st.column_config.NumberColumn("uplift (model)", format="%+.0f%%"),
+    "uplift_pct": st.column_config.NumberColumn("uplift", format="%+.0f%%",
+                                                help="The answer: the model's uplift where it agrees with the history, "
+                                                     "else the history's (see 'uplift from')."),
+    "model_uplift_pct": st.column_config.NumberColumn("uplift (model)", format="%+.0f%%"),
     "history_uplift_pct": st.column_config.NumberColumn("uplift (history)", format="%+.0f%%"),
+    "uplift_source": st.column_config.TextColumn("uplift from"),
     "post_promo_units": st.column_config.NumberColumn("units after", format="%+.1f"),
     "incremental_revenue": st.column_config.NumberColumn("extra revenue", format="%,.0f"),
     "incremental_profit": st.column_config.NumberColumn("extra profit", format="%,.0f"),

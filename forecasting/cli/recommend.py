@@ -140,11 +140,15 @@ def _pricing(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.
 
 
 def _promotion(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:
+    from ..recommend.elasticity import estimate_elasticities  # noqa: PLC0415
     from ..recommend.promotions import past_promotions, plan_promotions, read_plan  # noqa: PLC0415
 
     if not args.plan:
         return past_promotions(frame, freq)
-    return plan_promotions(frame, freq, run, read_plan(args.plan), matched.table if matched else None)
+    # The history's elasticity and lift check the model's answer (and replace it where the model is off).
+    elasticities = estimate_elasticities(frame, freq) if "price" in frame.columns else None
+    return plan_promotions(frame, freq, run, read_plan(args.plan), matched.table if matched else None,
+                           elasticities=elasticities)
 
 
 KIND_RUNNERS = {"inventory": _inventory, "alerts": _alerts, "pricing": _pricing, "promotion": _promotion}
