@@ -169,7 +169,7 @@ def _adjustment_form(run: TrainedRun, unique_id: str, category: str | None, cate
     with st.form("review_add"):
         st.markdown("**Add an adjustment**")
         st.radio("Apply to", levels, key=LEVEL, horizontal=True,
-                 format_func=lambda level: f"{LEVEL_LABELS[level]} ({targets[level]})" if level != "total"
+                 format_func=lambda level: f"{LEVEL_LABELS[level]} ({md(targets[level])})" if level != "total"
                  else LEVEL_LABELS[level])
         st.radio("Kind", list(KIND_LABELS), key=KIND, format_func=KIND_LABELS.get)
         st.number_input("Change", value=10.0, step=1.0, key=VALUE)
