@@ -16,6 +16,7 @@ from ui import state
 from ui.data_access import load_sample_on_first_start
 from ui.messages import show_unexpected
 from ui.widgets import sidebar_summary
+from ui.workspace import user_box
 
 st.set_page_config(page_title="Demand forecasting studio", layout="wide")
 state.init_state()
@@ -30,6 +31,7 @@ page = st.navigation(
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
             st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
             st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
+            st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
         ],
         "Decisions": [
             st.Page("pages/inventory.py", title="Inventory", icon=":material/inventory_2:"),
@@ -46,3 +48,4 @@ try:
 except Exception as exc:  # a bug, not bad input (pages show those): one line here, the traceback in the server log
     show_unexpected(exc, where=f"the {page.title} page")
 sidebar_summary()
+user_box()

@@ -39,6 +39,9 @@ CLI_FLAGS = {
     "max_cells": "--max-cells",
     "folds": "--folds",
     "horizon": "--horizon",
+    "measure": "--measure",
+    "currency": "--currency",
+    "store": "--store",
 }
 
 #: ``(setting, value) -> words`` for a setting named in a fix template.

@@ -15,6 +15,7 @@ from collections import Counter
 
 from ..errors import ForecastingError
 from . import data, engine, recommend
+from . import store as store_commands
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, Parser
 
 
@@ -24,6 +25,7 @@ def build_parser() -> Parser:
     data.add_parsers(commands)
     engine.add_parsers(commands)
     recommend.add_parsers(commands)
+    store_commands.add_parsers(commands)
     return parser
 
 

@@ -41,6 +41,19 @@ def with_id_columns(table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame
     return table.assign(**{column: parts[i] for i, column in enumerate(ids) if column not in table.columns})
 
 
+def plan_for_upload(plan: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """A future plan under the sales file's own column names, the shape ``--future`` and the plan upload read.
+
+    A price derived from a sales value (no price column) keeps the name ``price``, which the reader accepts.
+    """
+    names = {"ds": mapping.date, "price": mapping.price or "price", "promo": mapping.promo or "promo"}
+    table = with_id_columns(plan, mapping).rename(columns={k: v for k, v in names.items() if v})
+    if list(mapping.ids) and list(mapping.ids) != ["unique_id"]:
+        table = table.drop(columns="unique_id")
+    ids = [c for c in mapping.ids if c in table.columns]
+    return table[ids + [c for c in table.columns if c not in ids]]
+
+
 def is_formula_like(text: str) -> bool:
     """True when a spreadsheet could evaluate ``text`` typed into a cell (a plain number is not)."""
     return text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)

@@ -7,14 +7,20 @@ from the registry (no code in the folder is ever run), refits it on the saved
 table (every model is deterministic: fixed seeds), and checks that it
 forecasts the fingerprint again, so a tampered or stale folder is refused.
 
-Its users arrive with the workspace store (issue #13): saved runs keep their
-fitted model through these functions, and the forecast API loads it back.
-Until then the tests are its only callers.
+The workspace store (``forecasting.store``) keeps a run's model the same way:
+:func:`model_config` as JSON next to the training table, refitted by
+:func:`model_from_config` and checked against the run's saved forecast.
+
+A model that can write itself as text (LightGBM's ``model_text``: its own text
+model, plain numbers and tree splits, never a pickle) also leaves
+``model.txt``; loading reads the trees back instead of training again, then
+checks the fingerprint the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -31,6 +37,7 @@ FORMAT = "forecasting-studio-model"
 VERSION = 1
 FINGERPRINT_HORIZON = 3
 TOLERANCE = 1e-6
+MODEL_TEXT = "model.txt"  # LightGBM's text model, for models that have ``model_text``
 
 
 def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) -> Path:
@@ -42,15 +49,11 @@ def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) ->
                           "differently; save its forecast instead, or use a model such as ets or auto")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    config = {
-        "format": FORMAT,
-        "version": VERSION,
-        "model": model.name,
-        "params": model.get_params(),
-        "freq": model.freq_,
-        "features": dataclasses.asdict(model.features) if hasattr(model, "features") else None,
-        "candidates": list(model.candidates) if getattr(model, "candidates", None) else None,
-    }
+    config = {"format": FORMAT, "version": VERSION, **model_config(model)}
+    if hasattr(model, "model_text"):
+        text = model.model_text()
+        (folder / MODEL_TEXT).write_text(text, encoding="utf-8")
+        config["model_text_sha256"] = _digest(text)
     (folder / "model.json").write_text(json.dumps(config, indent=2, default=_jsonable))
     training.to_parquet(folder / "training.parquet", index=False)
     model.predict(FINGERPRINT_HORIZON).to_csv(folder / "fingerprint.csv", index=False)
@@ -69,18 +72,17 @@ def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
     folder = Path(folder)
     config = _read_config(folder)
     path = folder / "model.json"
-    kwargs = dict(config["params"])
     try:
-        if config.get("features") is not None:
-            kwargs["features"] = FeatureConfig(**_tuples(config["features"]))
-        if config.get("candidates"):
-            kwargs["candidates"] = tuple(config["candidates"])
-        model = get_model(config["model"], **kwargs)
+        model = model_from_config(config)
     except (TypeError, ValueError) as exc:
         raise DataReadError(f"{path} has settings this studio cannot use ({_short(exc)}); save the model again") from None
     training = _read_table(folder / "training.parquet", (UID, DS, Y), pd.read_parquet)
+    text = folder / MODEL_TEXT
     try:
-        model.fit(training, freq=config["freq"])
+        if hasattr(model, "restore") and config.get("model_text_sha256"):
+            model.restore(training, config["freq"], _model_text(text, config["model_text_sha256"]))
+        else:
+            model.fit(training, freq=config["freq"])
     except (TypeError, KeyError) as exc:
         raise DataReadError(f"{folder}: the saved training table does not fit the model ({_short(exc)}); "
                             "save the model again") from None
@@ -88,6 +90,29 @@ def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
                            pd.read_csv)  # dates are parsed in _verify, where a bad one is a mismatch
     _verify(model, expected, folder)
     return model, training
+
+
+def model_config(model: Forecaster) -> dict:
+    """A fitted model's registry name, hyperparameters, feature settings and frequency as JSON-ready values
+    (the workspace store keeps this instead of the model)."""
+    config = {
+        "model": model.name,
+        "params": model.get_params(),
+        "freq": model.freq_,
+        "features": dataclasses.asdict(model.features) if hasattr(model, "features") else None,
+        "candidates": list(model.candidates) if getattr(model, "candidates", None) else None,
+    }
+    return json.loads(json.dumps(config, default=_jsonable))
+
+
+def model_from_config(config: dict) -> Forecaster:
+    """The unfitted model :func:`model_config` describes, rebuilt from the registry (no stored code runs)."""
+    kwargs = dict(config["params"])
+    if config.get("features") is not None:
+        kwargs["features"] = FeatureConfig(**_tuples(config["features"]))
+    if config.get("candidates"):
+        kwargs["candidates"] = tuple(config["candidates"])
+    return get_model(config["model"], **kwargs)
 
 
 #: model.json's fields and the JSON types each may have (``None`` allowed where the field is optional).
@@ -133,6 +158,21 @@ def _read_config(folder: Path) -> dict:
                                 f"not a {' or '.join('null' if k is type(None) else k.__name__ for k in kinds)}; "
                                 "save the model again")
     return config
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _model_text(path: Path, digest: str) -> str:
+    """The saved text model, refused before LightGBM parses it when it is not the one saved (a damaged tree
+    can abort LightGBM's parser, so the check comes first)."""
+    if not path.is_file():
+        raise DataReadError(f"{path.parent} is not a saved model: {path.name} is missing; save the model again")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if _digest(text) != digest:
+        raise DataReadError(f"{path} was changed after it was saved; fit and save the model again")
+    return text
 
 
 def _verify(model: Forecaster, expected: pd.DataFrame, folder: Path) -> None:
