@@ -26,6 +26,7 @@ from forecasting.plots.report import html_report
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
+from ui.messages import md
 from ui.plan_editor import plan_editor
 from ui.widgets import lazy_tabs, level_picker
 
@@ -76,7 +77,7 @@ def main() -> None:
             _downloads(run, planning, data, figure, name)
     if notes.open:
         with notes:
-            st.markdown("\n".join(f"- {n}" for n in run.notes) if run.notes else "Nothing to note.")
+            st.markdown("\n".join(f"- {md(n)}" for n in run.notes) if run.notes else "Nothing to note.")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

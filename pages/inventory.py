@@ -30,7 +30,7 @@ from forecasting.recommend.inventory import (
 from forecasting.recommend.simulation import SimulationResult, simulate_policy, year_of_windows
 from ui import state
 from ui.data_access import Loaded
-from ui.messages import show_error
+from ui.messages import md, show_error
 from ui.products import products_editor, set_product_value
 from ui.widgets import kept
 
@@ -129,7 +129,7 @@ def _headline(plan: InventoryPlan) -> None:
     columns[3].metric("Expected lost revenue", f"{table['revenue_at_risk'].sum():,.0f}",
                       help="Within each series' lead time, even when ordering now.")
     for note in plan.notes:
-        st.caption(note)
+        st.caption(md(note))  # notes quote series ids
 
 
 def _table(plan: InventoryPlan, data: Loaded, run: TrainedRun) -> None:

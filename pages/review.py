@@ -231,7 +231,7 @@ def _show_adjustments(table: pd.DataFrame, run: TrainedRun, categories: pd.Serie
     })
     try:
         for warning in adj.check_adjustments(table, run.forecast, categories):
-            st.caption(warning)
+            st.caption(md(warning))
     except ForecastingError as exc:  # made for another run or horizon: kept, but it changes nothing here
         st.warning(f"{for_markdown(exc)}. It is kept, but does not change this forecast.")
     labels = {i: f"{i + 1}. {a.describe()}" for i, a in enumerate(adj.from_table(table))}

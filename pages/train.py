@@ -21,7 +21,7 @@ from forecasting.models.registry import available
 from forecasting.schema import freq_family
 from ui import state, workspace
 from ui.data_access import Loaded
-from ui.messages import show_error
+from ui.messages import md, show_error
 from ui.model_settings import feature_config, model_params
 from ui.widgets import kept
 
@@ -87,10 +87,10 @@ def _settings(chosen, models, frame, freq, horizon, folds) -> list[TrainingSpec]
 
 def _warnings(chosen, models, frame) -> None:
     for message in _size_warnings(state.loaded().key, frame):
-        st.warning(message, icon=":material/speed:")
+        st.warning(md(message), icon=":material/speed:")
     for name in chosen:
         for message in ignored_drivers(models[name](), frame):
-            st.warning(message, icon=":material/info:")
+            st.warning(md(message), icon=":material/info:")
     if any(models[n].requires == ("tensorflow",) for n in chosen):
         st.caption("Neural models load TensorFlow when training starts (a few seconds the first time) and train "
                    "for up to their epoch limit; progress shows each epoch.")
@@ -180,7 +180,7 @@ def _trained(data: Loaded) -> None:
     for run in runs.values():
         if run.notes:
             with st.expander(f"Notes on {run.name} ({len(run.notes)})"):
-                st.markdown("\n".join(f"- {note}" for note in run.notes[:50]))
+                st.markdown("\n".join(f"- {md(note)}" for note in run.notes[:50]))
     st.page_link("pages/forecast.py", label="See the forecasts", icon=":material/trending_up:")
 
 
