@@ -119,6 +119,8 @@ def _headline(plan: InventoryPlan) -> None:
         columns = st.columns(2)
         columns[0].metric("Series with a policy", f"{int(table['reorder_point'].notna().sum()):,} of {len(table):,}")
         columns[1].metric("Total safety stock", f"{table['safety_stock'].sum():,.0f}")
+        for note in plan.notes:
+            st.caption(md(note))  # notes quote series ids
         return
     ordering = table[table["order_qty"] > 0]
     columns = st.columns(4)
@@ -129,7 +131,7 @@ def _headline(plan: InventoryPlan) -> None:
     columns[3].metric("Expected lost revenue", f"{table['revenue_at_risk'].sum():,.0f}",
                       help="Within each series' lead time, even when ordering now.")
     for note in plan.notes:
-        st.caption(md(note))
+        st.caption(md(note))  # notes quote series ids
 
 
 def _table(plan: InventoryPlan, data: Loaded, run: TrainedRun) -> None:

@@ -169,7 +169,7 @@ def _adjustment_form(run: TrainedRun, unique_id: str, category: str | None, cate
     with st.form("review_add"):
         st.markdown("**Add an adjustment**")
         st.radio("Apply to", levels, key=LEVEL, horizontal=True,
-                 format_func=lambda level: f"{LEVEL_LABELS[level]} ({targets[level]})" if level != "total"
+                 format_func=lambda level: f"{LEVEL_LABELS[level]} ({md(targets[level])})" if level != "total"
                  else LEVEL_LABELS[level])
         st.radio("Kind", list(KIND_LABELS), key=KIND, format_func=KIND_LABELS.get)
         st.number_input("Change", value=10.0, step=1.0, key=VALUE)
@@ -231,7 +231,7 @@ def _show_adjustments(table: pd.DataFrame, run: TrainedRun, categories: pd.Serie
     })
     try:
         for warning in adj.check_adjustments(table, run.forecast, categories):
-            st.caption(warning)
+            st.caption(md(warning))
     except ForecastingError as exc:  # made for another run or horizon: kept, but it changes nothing here
         st.warning(f"{for_markdown(exc)}. It is kept, but does not change this forecast.")
     labels = {i: f"{i + 1}. {a.describe()}" for i, a in enumerate(adj.from_table(table))}

@@ -93,10 +93,10 @@ def _settings(chosen, models, frame, freq, horizon, folds) -> list[TrainingSpec]
 
 def _warnings(chosen, models, frame) -> None:
     for message in _size_warnings(state.loaded().key, frame):
-        st.warning(message, icon=":material/speed:")
+        st.warning(md(message), icon=":material/speed:")
     for name in chosen:
         for message in ignored_drivers(models[name](), frame):
-            st.warning(message, icon=":material/info:")
+            st.warning(md(message), icon=":material/info:")
     if any(models[n].requires == ("tensorflow",) for n in chosen):
         st.caption("Neural models load TensorFlow when training starts (a few seconds the first time) and train "
                    "for up to their epoch limit; progress shows each epoch.")

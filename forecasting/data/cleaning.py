@@ -259,9 +259,8 @@ def _robust_band(frame: pd.DataFrame, freq: str, method: OutlierMethod) -> _Robu
     window = ROLLING_WINDOW[freq_family(freq)]
     by_series = frame[UID]
     root = _signed_sqrt(frame[Y])
-    # groupby-rolling runs in one vectorised pass; a per-series lambda took minutes on 100,000 series
-    rolled = root.groupby(by_series, sort=False).rolling(window, center=True, min_periods=1).median()
-    level = pd.Series(rolled.to_numpy(), index=rolled.index.get_level_values(-1)).reindex(frame.index)
+    level = pd.Series(rolling_median_within(root.to_numpy(dtype=float), by_series.to_numpy(), window),
+                      index=frame.index)
     resid = root - level
     groups = resid.groupby(by_series, sort=False)
     if method == "mad":
@@ -270,6 +269,26 @@ def _robust_band(frame: pd.DataFrame, freq: str, method: OutlierMethod) -> _Robu
         return _RobustBand(level, centre, centre, mad.clip(lower=MIN_ROOT_SCALE))
     q1, q3 = groups.transform("quantile", 0.25), groups.transform("quantile", 0.75)
     return _RobustBand(level, q1, q3, (q3 - q1).clip(lower=MIN_ROOT_SCALE))
+
+
+def rolling_median_within(values: np.ndarray, groups: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median (``min_periods=1``) of ``values`` inside each group, in one pass.
+
+    Each group's values are laid end to end with ``window`` empty slots between
+    groups, so a window never reaches into the next group (the median skips
+    empty slots, as it does at a series' ends), and one rolling median runs over
+    the whole array. ``groupby().rolling()`` gives the same numbers but computes
+    window bounds group by group in Python: 20 s for 100,000 series.
+    """
+    codes, _ = pd.factorize(groups, sort=False)
+    order = np.argsort(codes, kind="stable")  # rows of each group together, in their own order
+    slots = np.arange(len(values)) + codes[order] * window
+    padded = np.full(len(values) + (codes.max(initial=0) + 1) * window, np.nan)
+    padded[slots] = values[order]
+    medians = pd.Series(padded).rolling(window, center=True, min_periods=1).median().to_numpy()
+    out = np.empty(len(values))
+    out[order] = medians[slots]
+    return out
 
 
 def outlier_scores(frame: pd.DataFrame, freq: str, method: OutlierMethod = "mad") -> pd.Series:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import DataValidationError, MappingError
 from ..schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, ColumnMapping, FreqCode, Shape, Y
+from .formulas import unneutralise
 from .frequency import aggregate, infer_freq, resample
 from .issues import Issue, examples
 from .mapping import row_number_columns
@@ -107,6 +108,7 @@ def future_drivers(raw: pd.DataFrame, mapping: ColumnMapping, *, date_format: st
     """
     if raw.empty:
         raise DataValidationError("the future file has a header but no rows; add one row per series and period")
+    raw = unneutralise(raw)  # a plan the studio wrote guards ids such as '=A1 against formulas: read them as typed
     needed = [mapping.date, *mapping.ids]
     missing = [c for c in needed if c not in raw.columns]
     if missing:

@@ -1,21 +1,17 @@
 """Downloads and written tables: the user's own id columns back, and no cell a spreadsheet would run.
 
 Every table the studio writes (the command line's CSV files, the app's CSV and
-Excel downloads) goes through :func:`neutralise` here, so ids, categories,
-product names and reasons taken from an upload cannot become formulas when the
-file is opened in Excel or LibreOffice (CSV injection, OWASP): a text cell or
-column name that starts with ``= + - @``, a tab or a carriage return gets a
-leading ``'``. Cells that are plain numbers written as text (``-5``, ``+1.5e3``)
-are left alone, since a spreadsheet reads them as numbers; numeric columns stay
-numbers. :func:`unguard` removes the mark again when such a file is read back
-(the Review page's adjustments import).
+Excel downloads) goes through :func:`csv_bytes`, :func:`write_csv` or
+:func:`excel_bytes` here, which apply :func:`~forecasting.data.formulas.neutralise`:
+ids, categories, product names and reasons taken from an upload cannot become
+formulas when the file is opened in Excel or LibreOffice (CSV injection, OWASP).
+The Excel workbook, in addition, holds no formula cell at all.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,12 +19,11 @@ import pandas as pd
 from ..errors import ConfigError
 from ..schema import ColumnMapping
 from .convert import ID_SEPARATOR
+from .formulas import FORMULA_STARTS, GUARD, guard, is_formula_like, neutralise, unguard, unneutralise
 
-#: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-GUARD = "'"
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
+__all__ = ["FORMULA_STARTS", "GUARD", "check_writable", "csv_bytes", "csv_text", "excel_bytes", "guard",
+           "is_formula_like", "neutralise", "plan_for_upload", "unguard", "unneutralise", "with_id_columns",
+           "write_csv"]
 
 def with_id_columns(table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     """Add the original id columns (split back out of ``unique_id``) so a download joins to the user's systems."""
@@ -52,63 +47,6 @@ def plan_for_upload(plan: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
         table = table.drop(columns="unique_id")
     ids = [c for c in mapping.ids if c in table.columns]
     return table[ids + [c for c in table.columns if c not in ids]]
-
-
-def is_formula_like(text: str) -> bool:
-    """True when a spreadsheet could evaluate ``text`` typed into a cell (a plain number is not)."""
-    return text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)
-
-
-def guard(value):
-    """``value`` with a leading ``'`` when it is text a spreadsheet would evaluate; anything else unchanged."""
-    return GUARD + value if isinstance(value, str) and is_formula_like(value) else value
-
-
-def unguard(value):
-    """Undo :func:`guard`: drop the ``'`` in front of formula-like text (a file exported by the studio, read back)."""
-    if isinstance(value, str) and value.startswith(GUARD) and is_formula_like(value[1:]):
-        return value[1:]
-    return value
-
-
-def neutralise(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``table`` whose text cells and column names a spreadsheet would not evaluate.
-
-    Numeric, boolean and date columns are returned as they are; text columns
-    are checked with vectorised string methods, so this stays cheap on large forecasts.
-    """
-    out = table.rename(columns=guard)
-    for position in range(out.shape[1]):
-        guarded = _guard_column(out.iloc[:, position])
-        if guarded is not None:
-            if out is table:
-                out = table.copy()
-            out.isetitem(position, guarded)
-    return out
-
-
-def _guard_column(column: pd.Series) -> pd.Series | None:
-    """The column with formula-like text guarded, or ``None`` when nothing changes."""
-    if isinstance(column.dtype, pd.StringDtype):
-        text = column
-    elif isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(column.dtype):
-        text = column.map(lambda v: v if isinstance(v, str) else None).astype("str")
-    else:
-        return None  # numbers, booleans and dates stay as they are
-    risky = (text.str.startswith(FORMULA_STARTS) & ~text.str.fullmatch(_NUMBER.pattern)).fillna(False).astype(bool)
-    if not risky.any():
-        return None
-    column = column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column
-    return column.mask(risky, GUARD + text)
-
-
-def unneutralise(table: pd.DataFrame) -> pd.DataFrame:
-    """Undo :func:`neutralise` on a table of text cells read back from a studio export."""
-    out = table.rename(columns=unguard)
-    for position, (_, column) in enumerate(out.items()):
-        if pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column):
-            out.isetitem(position, column.map(unguard, na_action="ignore"))
-    return out
 
 
 def csv_text(table: pd.DataFrame, **options) -> str:

@@ -221,10 +221,10 @@ def _is_driver(frame: pd.DataFrame, column: str, date: str, ids: tuple[str, ...]
         return False
     if DRIVER_PATTERN.search(name):
         return True
+    if not ids:  # checked first: a wide table of 10,000 series columns has no ids and skips the scan below
+        return False
     values = frame[column]
     if not set(pd.unique(values.dropna())) <= {0, 1}:
-        return False
-    if not ids:
         return False
     # A calendar flag has one value per date, whatever the series.
     per_date = frame.groupby(frame[date], sort=False)[column].nunique(dropna=True)

@@ -178,3 +178,22 @@ def test_series_ids_with_html_are_escaped_in_chart_titles_and_the_report(downloa
     report = report.decode() if isinstance(report, bytes) else report
     assert corpus.HTML_LINK not in report  # not in the title, headings, tables or chart text
     assert "&lt;a href=" in report
+
+
+def test_the_server_caps_uploads_and_hides_error_details():
+    import tomllib  # noqa: PLC0415
+
+    from apptest_support import ROOT  # noqa: PLC0415
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["maxUploadSize"] == 200
+
+
+def test_the_reader_uses_the_servers_upload_limit(monkeypatch):
+    import streamlit as st  # noqa: PLC0415
+
+    from ui.data_access import upload_limits  # noqa: PLC0415
+
+    monkeypatch.setattr(st, "get_option", lambda name: 3 if name == "server.maxUploadSize" else None)
+    assert upload_limits().max_mb == 3.0

@@ -232,3 +232,14 @@ def test_a_hyperparameter_that_is_not_a_finite_number_is_a_config_error(value):
 
     with pytest.raises(ConfigError, match=r"ridge: alpha="):
         get_model("ridge", alpha=value)
+
+
+def test_an_exported_plan_with_formula_ids_reads_back_as_typed():
+    from forecasting.data.convert import future_drivers  # noqa: PLC0415
+    from forecasting.schema import ColumnMapping  # noqa: PLC0415
+
+    plan = pd.DataFrame({"date": ["2026-01-01", "2026-01-02"], "sku": ["=A1", "@B"], "price": [1.5, 2.0]})
+    written = pd.read_csv(io.BytesIO(csv_bytes(plan)), dtype=str)
+    assert written["sku"].tolist() == ["'=A1", "'@B"]
+    mapping = ColumnMapping(date="date", target="units", ids=("sku",), price="price")
+    assert sorted(future_drivers(written, mapping)["unique_id"]) == ["=A1", "@B"]
