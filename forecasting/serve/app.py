@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,10 +79,10 @@ def create_app(store: Store, api_key: str | None) -> FastAPI:
         return service.runs()
 
     @app.post("/runs/{name}/forecast", dependencies=[Depends(authorised)], response_model=ForecastAnswer)
-    def forecast(name: str, request: ForecastRequest | None = None) -> JSONResponse:
+    def forecast(name: str, request: ForecastRequest | None = None) -> Response:
         request = request or ForecastRequest()
         future = None if request.future is None else [row.model_dump(exclude_none=True) for row in request.future]
-        answer = service.forecast(name, request.unique_ids, request.horizon, future)
-        return JSONResponse(answer)
+        return Response(service.forecast_json(name, request.unique_ids, request.horizon, future),
+                        media_type="application/json")
 
     return app

@@ -8,7 +8,9 @@ refitted once from its stored settings on its stored table and kept.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,6 +24,8 @@ from ..store.database import Store
 from ..store.runs import RunRecord, find_run, list_runs, load_run, refit
 
 ANSWER_COLUMNS = [c for c in OUTPUT_COLUMNS if c != "model"]
+#: Seconds a name's champion is remembered: a promotion is served within this long, without a query per request.
+CHAMPION_TTL = 1.0
 
 
 class NotFound(LookupError):
@@ -41,6 +45,7 @@ class BadRequest(ValueError):
 class LoadedRun:
     record: RunRecord
     rows: dict[str, list[dict[str, Any]]]  # per series, the saved forecast's rows in date order
+    encoded: dict[str, list[str]]  # the same rows as JSON text, so an answer for the default plan is a join
     dates: dict[str, list[pd.Timestamp]]
     drivers: tuple[str, ...]
     fitted: Forecaster | None = None
@@ -53,6 +58,7 @@ class ForecastService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._runs: dict[str, LoadedRun] = {}
+        self._champions: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     def runs(self) -> list[dict[str, Any]]:
@@ -61,10 +67,25 @@ class ForecastService:
     def forecast(self, name: str, unique_ids: list[str] | None = None, horizon: int | None = None,
                  future: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The champion of ``name``'s forecast (see the module docstring)."""
-        try:
-            summary = find_run(self.store, name)
-        except LookupError as exc:
-            raise NotFound(str(exc)) from None
+        summary, loaded, horizon, ids = self._resolve(name, unique_ids, horizon)
+        if future:
+            rows = self._what_if(loaded, self._plan(loaded, future, horizon), horizon, ids)
+        else:
+            rows = [row for uid in ids for row in loaded.rows[uid][:horizon]]
+        return {"run": summary.name, "version": summary.version, "forecast": rows}
+
+    def forecast_json(self, name: str, unique_ids: list[str] | None = None, horizon: int | None = None,
+                      future: list[dict[str, Any]] | None = None) -> bytes:
+        """:meth:`forecast` as JSON bytes; the default plan's answer is joined from rows encoded once."""
+        if future:
+            return json.dumps(self.forecast(name, unique_ids, horizon, future), allow_nan=False).encode()
+        summary, loaded, horizon, ids = self._resolve(name, unique_ids, horizon)
+        head = json.dumps({"run": summary.name, "version": summary.version})[:-1]
+        body = ",".join(text for uid in ids for text in loaded.encoded[uid][:horizon])
+        return f'{head}, "forecast": [{body}]}}'.encode()
+
+    def _resolve(self, name: str, unique_ids: list[str] | None, horizon: int | None):
+        summary = self._champion(name)
         loaded = self._load(summary.id)
         trained = summary.horizon
         horizon = trained if horizon is None else int(horizon)
@@ -75,12 +96,18 @@ class ForecastService:
         if unknown:
             raise NotFound(f"unknown series {', '.join(map(repr, unknown[:5]))} in run {name!r}; it has "
                            f"{len(loaded.rows)} series such as {next(iter(loaded.rows))!r}")
-        if future:
-            plan = self._plan(loaded, future, horizon)
-            rows = self._what_if(loaded, plan, horizon, ids)
-        else:
-            rows = [row for uid in ids for row in loaded.rows[uid][:horizon]]
-        return {"run": summary.name, "version": summary.version, "forecast": rows}
+        return summary, loaded, horizon, ids
+
+    def _champion(self, name: str):
+        cached = self._champions.get(name)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            summary = find_run(self.store, name)
+        except LookupError as exc:
+            raise NotFound(str(exc)) from None
+        self._champions[name] = (time.monotonic() + CHAMPION_TTL, summary)
+        return summary
 
     # -- loading ----------------------------------------------------------------------------------------------
 
@@ -97,8 +124,9 @@ class ForecastService:
                 for uid, part in table.groupby(UID, sort=False):
                     rows[str(uid)] = _answer_rows(part)
                     dates[str(uid)] = list(part[DS])
+                encoded = {uid: [json.dumps(row, allow_nan=False) for row in part] for uid, part in rows.items()}
                 drivers = tuple(c for c in record.frame.columns if c not in (UID, DS, Y, CATEGORY, STOCK))
-                self._runs[run_id] = LoadedRun(record, rows, dates, drivers)
+                self._runs[run_id] = LoadedRun(record, rows, encoded, dates, drivers)
             return self._runs[run_id]
 
     def _fitted(self, loaded: LoadedRun) -> Forecaster:
