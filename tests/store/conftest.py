@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("FORECASTING_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _server_binaries() -> Path:
+    """``$FORECASTING_PG_BIN``, else the newest Debian ``/usr/lib/postgresql/<version>/bin``."""
+    if os.environ.get("FORECASTING_PG_BIN"):
+        return Path(os.environ["FORECASTING_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name) if
+                   p.parent.name.isdigit() else 0)
+    return found[-1] if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _server_binaries()
 
 
 def free_port() -> int:
