@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+
 def _server_binaries() -> Path:
     """``$FORECASTING_PG_BIN``, else the newest Debian ``/usr/lib/postgresql/<version>/bin``."""
     if os.environ.get("FORECASTING_PG_BIN"):
