@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from forecasting.analysis.adjustments import apply_adjustments, series_categories
 from forecasting.data.cleaning import CHANGE_COLUMNS, CleaningConfig, CleaningResult
 from forecasting.data.dataset import LoadOptions, build_dataset
 from forecasting.data.io import read_table
@@ -21,13 +22,14 @@ from forecasting.evaluation.training import TrainedRun
 from forecasting.schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, Y
 from forecasting.store import Store, open_store, resolve_url
 from forecasting.store.frames import content_hash, to_parquet
-from forecasting.store.records import active_adjustments
+from forecasting.store.records import active_adjustments, adjustment_key, save_adjustments
 from forecasting.store.runs import (
     RunRecord,
     RunSummary,
     as_trained_run,
     backtest_predictions,
     current_user,
+    is_saved,
     load_run,
     refit,
     save_run,
@@ -107,6 +109,26 @@ def reopen(summary: RunSummary) -> TrainedRun:
     if len(kept):
         state.set_adjustments(kept)
     return run
+
+
+def save_adjustments_of_chosen(previous: pd.DataFrame | None, table: pd.DataFrame | None) -> None:
+    """Keep the Review page's adjustments of the run in use as an audit trail, when that run is saved.
+
+    Each new row records the planned units of the whole forecast before and after the change.
+    """
+    run = state.chosen_run()
+    store = workspace() if run is not None else None
+    if store is None or not is_saved(store, run.run_id):
+        return
+    try:
+        categories = series_categories(state.cleaned_frame())
+        before = float(apply_adjustments(run.forecast, previous, categories=categories)["yhat"].sum())
+        after = float(apply_adjustments(run.forecast, table, categories=categories)["yhat"].sum())
+        added = [] if table is None else table.to_dict("records")
+        save_adjustments(store, run.run_id, table, user=user(),
+                         before_after={adjustment_key(row): (before, after) for row in added})
+    except Exception as exc:  # never lose the page's table because the store is unavailable
+        st.warning(f"The adjustments are applied but could not be saved: {exc}", icon=":material/cloud_off:")
 
 
 def saved_data(record: RunRecord, summary: RunSummary) -> Loaded:

@@ -176,6 +176,12 @@ def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *,
                       champion=champion)
 
 
+def is_saved(store: Store, run_id: str) -> bool:
+    """True when a run with this id is in the store."""
+    with store.read() as connection:
+        return _exists(connection, run_id)
+
+
 def _exists(connection: Connection, run_id: str) -> bool:
     return connection.execute(select(tables.runs.c.id).where(tables.runs.c.id == run_id)).scalar() is not None
 
