@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..errors import ForecastingError
 from ..store.database import Store
 from .service import BadRequest, ForecastService, NotFound
 
@@ -69,6 +70,12 @@ def create_app(store: Store, api_key: str | None) -> FastAPI:
     def bad_request(_request: Request, exc: BadRequest) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": [
             {"loc": list(exc.loc), "msg": exc.message, "type": "value_error"}]})
+
+    @app.exception_handler(ForecastingError)
+    def cannot_forecast(_request: Request, exc: ForecastingError) -> JSONResponse:
+        # the library refused the plan (or the run's model cannot be rebuilt): say why, naming the plan
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": ["body", "future"], "msg": exc.render(lambda setting, value: setting), "type": "value_error"}]})
 
     @app.get("/health")
     def health() -> dict[str, str]:
