@@ -237,3 +237,18 @@ def test_a_process_killed_mid_write_leaves_the_last_committed_state(store_url):
         with store.read() as connection:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     store.close()
+
+
+def test_the_command_line_works_the_same_on_both_databases(store_url, tmp_path, capsys):
+    import json  # noqa: PLC0415
+
+    from forecasting.cli import main  # noqa: PLC0415
+
+    synthetic_long(n_skus=4, start="2024-01-01", end="2024-12-31").to_csv(tmp_path / "sales.csv", index=False)
+    assert main(["train", str(tmp_path / "sales.csv"), "--model", "seasonal_naive", "--horizon", "7", "--folds", "1",
+                 "--name", "weekly", "--store", store_url, "--user", "ana"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--store", store_url, "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["name"], listed["version"], listed["model"], listed["champion"], listed["created_by"]) == (
+        "weekly", 1, "seasonal_naive", True, "ana")
