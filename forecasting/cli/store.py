@@ -30,6 +30,7 @@ def add_parsers(commands) -> None:
     add_mapping_flags(train)
     add_model_flags(train)
     train.add_argument("--folds", type=int, default=3, help="scored windows (default 3)")
+    train.add_argument("--future", help="planned drivers (price, promotion ...) for the forecast periods")
     train.add_argument("--name", required=True, help="run name; a new version when the name exists")
     train.add_argument("--store", help=STORE_HELP)
     train.add_argument("--user", help="who trained it (default $FORECASTING_USER, else the login name)")
@@ -58,7 +59,9 @@ def add_parsers(commands) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..evaluation.training import TrainingSpec, train  # noqa: PLC0415 - keeps inspect fast
+    from ..data.convert import future_drivers  # noqa: PLC0415 - keeps inspect fast
+    from ..data.io import read_table  # noqa: PLC0415
+    from ..evaluation.training import TrainingSpec, train  # noqa: PLC0415
     from ..store import open_store  # noqa: PLC0415
     from ..store.runs import save_run  # noqa: PLC0415
     from .engine import format_leaderboard  # noqa: PLC0415
@@ -70,11 +73,15 @@ def run_train(args: argparse.Namespace) -> int:
     dataset, frame = prepared(args)
     params = {k: v for k, v in models[0].get_params().items()}
     spec = TrainingSpec(model=models[0].name, horizon=args.horizon, params=params, folds=args.folds)
-    run = train(spec, frame, dataset.freq, progress=progress_printer())
+    future = None
+    if args.future:
+        future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
+                                date_format=args.date_format)
+    run = train(spec, frame, dataset.freq, future=future, progress=progress_printer())
     for note in run.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
     saved = save_run(store, run, frame, name=args.name, dataset_name=Path(args.data).name, mapping=dataset.mapping,
-                     options=_options(args, dataset.freq), user=args.user)
+                     options=_options(args, dataset.freq), user=args.user, future=future)
     print(f"saved run {saved.name} version {saved.version} (id {saved.id}, champion) in {store.label}")
     print(format_leaderboard(run.backtest.leaderboard, run.backtest.seconds))
     return 0

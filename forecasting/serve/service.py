@@ -164,6 +164,9 @@ class ForecastService:
     def _what_if(self, loaded: LoadedRun, plan: pd.DataFrame, horizon: int, ids: list[str]) -> list[dict[str, Any]]:
         record = loaded.record
         fitted = self._fitted(loaded)
+        if record.future is not None:  # the request's plan on top of the run's own: what it leaves out stays
+            keys = [UID, DS]
+            plan = plan.set_index(keys).combine_first(record.future.set_index(keys)).reset_index()
         table, _ = forecast_fitted(fitted, record.frame, record.summary.freq, horizon, record.quantiles,
                                    future=plan, levels=record.spec.levels)
         table = table[table[UID].isin(ids)]

@@ -92,6 +92,7 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     dataset_hash: str = ""
+    future: pd.DataFrame | None = None  # the planned drivers the saved forecast was made with
 
     @property
     def spec(self) -> TrainingSpec:
@@ -121,10 +122,11 @@ def save_dataset(connection: Connection, frame: pd.DataFrame, freq: str, *, name
 
 def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, dataset_name: str,
              mapping: ColumnMapping | None = None, options: dict | None = None, user: str | None = None,
-             champion: bool = True) -> RunSummary:
+             champion: bool = True, future: pd.DataFrame | None = None) -> RunSummary:
     """Save ``run`` (trained on ``frame``) as the next version of ``name``, in one transaction.
 
     ``champion=True`` makes it the version the API serves (``train`` does; a retrain only when it is not worse).
+    ``future`` is the plan of drivers the run's forecast was made with, if any: the run's default plan.
     """
     name = name.strip()
     if not name:
@@ -139,7 +141,7 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
         try:
             with store.write() as connection:
                 return _insert_run(connection, run, frame, name=name, dataset_name=dataset_name, mapping=mapping,
-                                   options=options, user=user, champion=champion, settings=settings)
+                                   options=options, user=user, champion=champion, settings=settings, future=future)
         except IntegrityError:
             if attempt == VERSION_RETRIES - 1:
                 raise
@@ -147,7 +149,7 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
 
 
 def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *, name, dataset_name, mapping,
-                options, user, champion, settings) -> RunSummary:
+                options, user, champion, settings, future) -> RunSummary:
     dataset_id = save_dataset(connection, frame, run.freq, name=dataset_name, mapping=mapping, options=options)
     last = connection.execute(select(func.max(tables.runs.c.version)).where(tables.runs.c.name == name)).scalar()
     version = int(last or 0) + 1
@@ -163,6 +165,7 @@ def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *,
         id=run_id, name=name, version=version, dataset_id=dataset_id, model=run.name, horizon=run.spec.horizon,
         folds=run.spec.folds, freq=run.freq, settings=settings, model_config=model_config(run.fitted),
         metrics=metrics, leaderboard=rows(board), quantiles_parquet=to_parquet(quantiles) if quantiles is not None
+        else None, future_parquet=to_parquet(future.reset_index(drop=True)) if future is not None and len(future)
         else None, notes=list(run.notes), seconds=float(run.seconds), created_at=created, created_by=user,
         status="active", champion=champion))
     table = run.forecast.reindex(columns=FORECAST_COLUMNS)
@@ -268,7 +271,7 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     with store.read() as connection:
         row = connection.execute(select(r.c.settings, r.c.model_config, r.c.metrics, r.c.leaderboard,
                                         r.c.quantiles_parquet, r.c.notes, r.c.seconds, d.c.table_parquet,
-                                        d.c.mapping, d.c.options, d.c.content_hash).join(d, r.c.dataset_id == d.c.id)
+                                        d.c.mapping, d.c.options, d.c.content_hash, r.c.future_parquet).join(d, r.c.dataset_id == d.c.id)
                                  .where(r.c.id == summary.id)).one()
         forecast = frame_from(connection.execute(
             select(*[tables.forecasts.c[c] for c in FORECAST_COLUMNS]).where(tables.forecasts.c.run_id == summary.id)
@@ -279,7 +282,8 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     return RunRecord(summary=summary, settings=row[0], config=row[1], metrics=row[2],
                      leaderboard=pd.DataFrame(row[3]), quantiles=from_parquet(row[4]) if row[4] else None,
                      forecast=forecast, frame=frame, mapping=mapping, options=row[9] or {}, notes=list(row[5] or []),
-                     seconds=float(row[6]), dataset_hash=row[10])
+                     seconds=float(row[6]), dataset_hash=row[10],
+                     future=from_parquet(row[11]) if row[11] else None)
 
 
 def backtest_predictions(store: Store, run_id: str) -> pd.DataFrame:
@@ -295,7 +299,8 @@ def refit(record: RunRecord) -> Forecaster:
     """The run's model rebuilt from its JSON settings, refitted on its training table and checked against the
     saved forecast (every model the store keeps is deterministic: fixed seeds)."""
     model = model_from_config(record.config).fit(record.frame, freq=record.summary.freq)
-    table, _ = forecast_fitted(model, record.frame, record.summary.freq, record.summary.horizon, None)
+    table, _ = forecast_fitted(model, record.frame, record.summary.freq, record.summary.horizon, None,
+                               future=record.future)
     merged = table[[UID, DS, "yhat"]].merge(record.forecast[[UID, DS, "yhat"]], on=[UID, DS], how="outer",
                                             suffixes=("", "_saved"))
     if len(merged) != len(record.forecast) or not np.allclose(merged["yhat"].to_numpy(dtype=float),

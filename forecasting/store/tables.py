@@ -66,6 +66,7 @@ runs = Table(
     Column("metrics", JSON, nullable=False),
     Column("leaderboard", JSON, nullable=False),
     Column("quantiles_parquet", LargeBinary),
+    Column("future_parquet", LargeBinary),  # the planned drivers the forecast was made with (the default plan)
     Column("notes", JSON, nullable=False),
     Column("seconds", Float, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
