@@ -8,6 +8,8 @@ stays in the session.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +24,14 @@ from forecasting.evaluation.training import TrainedRun
 from forecasting.schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, Y
 from forecasting.store import Store, open_store, resolve_url
 from forecasting.store.frames import content_hash, to_parquet
-from forecasting.store.records import active_adjustments, adjustment_key, save_adjustments
+from forecasting.store.records import (
+    active_adjustments,
+    adjustment_key,
+    save_adjustments,
+    save_decision,
+    save_plan,
+    save_scenario,
+)
 from forecasting.store.runs import (
     RunRecord,
     RunSummary,
@@ -131,6 +140,36 @@ def save_adjustments_of_chosen(previous: pd.DataFrame | None, table: pd.DataFram
                          before_after={adjustment_key(row): (before, after) for row in added})
     except Exception as exc:  # never lose the page's table because the store is unavailable
         st.warning(f"The adjustments are applied but could not be saved: {exc}", icon=":material/cloud_off:")
+
+
+#: What each kind of snapshot is called on its button.
+KEEP_LABELS = {"orders": "order recommendations", "prices": "price recommendations", "promotion": "promotion plan"}
+
+
+def keep_button(kind: str, table: pd.DataFrame, *, key: str, plan: pd.DataFrame | None = None) -> None:
+    """A button that keeps this decision (and, for a promotion, its plan) with the run in use, when it is saved.
+
+    Orders and prices become decision snapshots; a promotion becomes a plan and a scenario with its result.
+    """
+    run = state.chosen_run()
+    store = workspace() if run is not None else None
+    if store is None or not is_saved(store, run.run_id):
+        return
+    if not st.button(f"Keep these {KEEP_LABELS[kind]}", key=key, icon=":material/bookmark_add:",
+                     help="Saved with the run in use and your name; the Runs page's run keeps them."):
+        return
+    name = f"{kind} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    rows = json.loads(table.to_json(orient="records", date_format="iso"))
+    try:
+        if kind == "promotion" and plan is not None:
+            plan_id = save_plan(store, run.run_id, name, plan, user=user())
+            save_scenario(store, run.run_id, kind, name, {"plan_id": plan_id}, {"summary": rows}, user=user())
+        else:
+            save_decision(store, run.run_id, kind, {"name": name, "rows": rows}, user=user())
+    except Exception as exc:  # the page's numbers stay on screen either way
+        st.warning(f"Could not keep them: {exc}", icon=":material/cloud_off:")
+        return
+    st.success(f"Kept as '{name}' with run {run.name}.")
 
 
 def saved_data(record: RunRecord, summary: RunSummary) -> Loaded:

@@ -121,3 +121,20 @@ def test_review_adjustments_of_a_saved_run_are_kept_and_come_back_when_it_is_reo
     again.button(key="runs_open").click().run(timeout=180)
     kept = again.session_state["review_adjustments"][again.session_state["data_loaded"].key]
     assert kept["reason"].tolist() == ["TV campaign", "store closure"]
+
+
+def test_decisions_on_a_saved_run_are_kept_with_it(store, sample_frame, sample_run):
+    from forecasting.store.records import list_decisions  # noqa: PLC0415
+
+    frame, _ = sample_frame
+    saved = save_run(store, sample_run, frame, name="sales-ridge", dataset_name="sales.csv", user="ana")
+    at = start(page=RUNS)
+    at.selectbox(key="runs_open_pick").set_value(saved.id).run()
+    at.button(key="runs_open").click().run(timeout=180)
+    at.switch_page("pages/inventory.py").run(timeout=300)
+    assert not at.exception and not at.error
+    at.button(key="inventory_keep").click().run(timeout=300)
+    assert not at.exception and not at.error
+    [decision] = list_decisions(store, saved.id)
+    assert decision["kind"] == "orders" and len(decision["payload"]["rows"]) == 48
+    assert {"unique_id", "order_qty", "reorder_point"} <= set(decision["payload"]["rows"][0])
