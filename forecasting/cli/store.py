@@ -134,7 +134,8 @@ def run_retrain(args: argparse.Namespace) -> int:
     print(f"{'':<12}{'version':>8}{'MASE':>8}{'WAPE':>8}   on {c['windows']} window(s) of {c['horizon']} "
           f"after {c['trained_to']}")
     for who, summary in (("champion", result.champion), ("challenger", result.challenger)):
-        print(f"{who:<12}{summary.version:>8}{c[who + '_mase']:>8.3f}{c[who + '_wape'] or float('nan'):>8.3f}")
+        mase, wape = (float("nan") if c[f"{who}_{m}"] is None else c[f"{who}_{m}"] for m in ("mase", "wape"))
+        print(f"{who:<12}{summary.version:>8}{mase:>8.3f}{wape:>8.3f}")
     for alert in result.drift:
         print(f"drift alert: {alert}", file=sys.stderr)
     return 0

@@ -71,3 +71,13 @@ def test_drift_alerts_on_accuracy_and_level():
     alerts = drift_alerts({"champion_mase": 2.0, "champion_backtest_mase": 1.0}, history, new, trained_to)
     assert alerts[0].startswith("accuracy drift: the champion's MASE on the latest periods is 2.00, 2.0x")
     assert alerts[1].startswith("level shift: mean sales per period moved +100%")
+
+
+def test_not_worse_falls_back_to_wape_when_a_mase_is_undefined():
+    assert retraining.not_worse({"champion_mase": 1.0, "challenger_mase": 1.0})
+    assert not retraining.not_worse({"champion_mase": 1.0, "challenger_mase": 1.1, "champion_wape": 0.9,
+                                     "challenger_wape": 0.1})
+    assert retraining.not_worse({"champion_mase": None, "challenger_mase": None, "champion_wape": 0.5,
+                                 "challenger_wape": 0.4})
+    assert not retraining.not_worse({"champion_mase": None, "challenger_mase": 1.0, "champion_wape": None,
+                                     "challenger_wape": 0.4})
