@@ -35,6 +35,9 @@ CLI_FLAGS = {
     "max_mb": "--max-mb",
     "folds": "--folds",
     "horizon": "--horizon",
+    "measure": "--measure",
+    "currency": "--currency",
+    "store": "--store",
 }
 
 #: ``(setting, value) -> words`` for a setting named in a fix template.

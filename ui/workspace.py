@@ -89,10 +89,8 @@ def save_trained(run: TrainedRun, data: Loaded) -> RunSummary | None:
     options = {"shape": data.options.shape, "freq": data.options.freq, "date_format": data.options.date_format,
                "data_freq": data.dataset.freq}
     try:
-        future = data.dataset.conversion.future  # the Train page forecasts with the upload's planned rows
         saved = save_run(store, run, data.result.frame, name=run_name(run, data), dataset_name=data.ref.label,
-                         mapping=data.dataset.mapping, options=options, user=user(),
-                         future=future if future is not None and len(future) else None)
+                         mapping=data.dataset.mapping, options=options, user=user())  # with run.plan
     except Exception as exc:  # a full disk or a lost server must not lose the trained run itself
         st.warning(f"{run.name} is trained but could not be saved: {exc}", icon=":material/cloud_off:")
         return None

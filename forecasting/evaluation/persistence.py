@@ -10,11 +10,17 @@ forecasts the fingerprint again, so a tampered or stale folder is refused.
 The workspace store (``forecasting.store``) keeps a run's model the same way:
 :func:`model_config` as JSON next to the training table, refitted by
 :func:`model_from_config` and checked against the run's saved forecast.
+
+A model that can write itself as text (LightGBM's ``model_text``: its own text
+model, plain numbers and tree splits, never a pickle) also leaves
+``model.txt``; loading reads the trees back instead of training again, then
+checks the fingerprint the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -31,6 +37,7 @@ FORMAT = "forecasting-studio-model"
 VERSION = 1
 FINGERPRINT_HORIZON = 3
 TOLERANCE = 1e-6
+MODEL_TEXT = "model.txt"  # LightGBM's text model, for models that have ``model_text``
 
 
 def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) -> Path:
@@ -43,6 +50,10 @@ def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) ->
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = {"format": FORMAT, "version": VERSION, **model_config(model)}
+    if hasattr(model, "model_text"):
+        text = model.model_text()
+        (folder / MODEL_TEXT).write_text(text, encoding="utf-8")
+        config["model_text_sha256"] = _digest(text)
     (folder / "model.json").write_text(json.dumps(config, indent=2, default=_jsonable))
     training.to_parquet(folder / "training.parquet", index=False)
     model.predict(FINGERPRINT_HORIZON).to_csv(folder / "fingerprint.csv", index=False)
@@ -55,7 +66,11 @@ def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
     config = _read_config(folder)
     model = model_from_config(config)
     training = pd.read_parquet(folder / "training.parquet")
-    model.fit(training, freq=config["freq"])
+    text = folder / MODEL_TEXT
+    if hasattr(model, "restore") and config.get("model_text_sha256"):
+        model.restore(training, config["freq"], _model_text(text, config["model_text_sha256"]))
+    else:
+        model.fit(training, freq=config["freq"])
     expected = pd.read_csv(folder / "fingerprint.csv", parse_dates=[DS])
     _verify(model, expected, folder)
     return model, training
@@ -97,6 +112,21 @@ def _read_config(folder: Path) -> dict:
         raise DataReadError(f"{path} is not a model saved by this studio (format {config.get('format')!r}, "
                             f"version {config.get('version')!r})")
     return config
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _model_text(path: Path, digest: str) -> str:
+    """The saved text model, refused before LightGBM parses it when it is not the one saved (a damaged tree
+    can abort LightGBM's parser, so the check comes first)."""
+    if not path.is_file():
+        raise DataReadError(f"{path.parent} is not a saved model: {path.name} is missing; save the model again")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if _digest(text) != digest:
+        raise DataReadError(f"{path} was changed after it was saved; fit and save the model again")
+    return text
 
 
 def _verify(model: Forecaster, expected: pd.DataFrame, folder: Path) -> None:

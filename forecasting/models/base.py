@@ -117,14 +117,19 @@ class Forecaster:
 
     def fit(self, df: pd.DataFrame, *, freq: str | None = None) -> Forecaster:
         """Learn from the long table ``unique_id, ds, y`` (+ drivers); never modifies ``df``."""
+        frame = self.remember(df, freq)
+        self._fit(frame)
+        self.fitted_ = True
+        return self
+
+    def remember(self, df: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
+        """Check the training table and note its frequency and series; returns the sorted copy ``_fit`` gets."""
         frame = check_training_frame(df, self.name)
         self.freq_ = freq or infer_freq(frame[DS], frame[UID])
         self.season_length_ = SEASON_LENGTH[freq_family(self.freq_)]
         self.last_ds_ = frame.groupby(UID, sort=True)[DS].max()
         self.series_ = self.last_ds_.index.to_numpy()
-        self._fit(frame)
-        self.fitted_ = True
-        return self
+        return frame
 
     def predict(
         self, horizon: int, future: pd.DataFrame | None = None, *, levels: tuple[int, ...] = ()

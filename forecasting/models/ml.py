@@ -1,4 +1,4 @@
-"""Global scikit-learn models: one model over all series, on lag, calendar, price and promotion features.
+"""Global models (LightGBM, scikit-learn): one model over all series, on lag, calendar, price and promotion features.
 
 Multi-step forecasts are recursive: each step's forecast becomes the next
 step's lag. Models are fitted on a fresh estimator every time (never a shared
@@ -8,6 +8,8 @@ template), so fitting never leaks state between folds.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import os
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ..schema import DS, UID, Y
+from ..errors import DataReadError
+from ..schema import DS, UID, Y, freq_family
 from .base import Forecaster, Param
 from .features import FeatureBuilder, FeatureConfig, future_frame, recent_tail, recursive_forecast, training_table
 from .registry import register
@@ -191,11 +194,11 @@ class RandomForestModel(GlobalFeatureModel):
 
 
 @register
-class GradientBoostingModel(GlobalFeatureModel):
-    name = "gradient_boosting"
-    label = "Gradient boosting (global)"
+class HistGradientBoostingModel(GlobalFeatureModel):
+    name = "hist_gradient_boosting"
+    label = "Histogram gradient boosting (scikit-learn, global)"
     family = "machine learning"
-    description = "Histogram gradient-boosted trees (LightGBM-style) over all series."
+    description = "scikit-learn's histogram gradient-boosted trees over all series, on one thread."
     params = (
         Param("max_iter", "int", 300, 10, 5000, help="Boosting rounds."),
         Param("learning_rate", "float", 0.05, 0.001, 1.0, help="Step size of each round.", log=True),
@@ -218,3 +221,132 @@ class GradientBoostingModel(GlobalFeatureModel):
             early_stopping=False,
             random_state=RANDOM_STATE,
         )
+
+
+#: Held-out last periods that choose the number of boosting rounds, by frequency family.
+VALIDATION_PERIODS = {"D": 28, "W": 8, "M": 3}
+
+
+@register
+class GradientBoostingModel(GlobalFeatureModel):
+    """LightGBM over all series: all cores, rounds chosen on the last periods, saved as LightGBM's text model.
+
+    With early stopping, a first fit holds out the last ``validation_periods``
+    of the panel (time-ordered, never shuffled) and stops when their error has
+    not improved for ``early_stopping_rounds`` rounds; the model is then refitted
+    on every row with the best number of rounds, so the most recent periods
+    still teach it. Poisson and Tweedie objectives model counts through a log
+    link, so they learn demand on its own scale (the ``log1p`` target transform
+    is not applied for them).
+    """
+
+    name = "gradient_boosting"
+    label = "Gradient boosting (LightGBM, global)"
+    family = "machine learning"
+    description = "LightGBM gradient-boosted trees over all series, on every core; the M5 winners' tool."
+    requires = ("lightgbm",)
+    params = (
+        Param("max_iter", "int", 500, 10, 5000, help="Most boosting rounds; early stopping usually ends sooner."),
+        Param("learning_rate", "float", 0.05, 0.001, 1.0, help="Step size of each round.", log=True),
+        Param("num_leaves", "int", 31, 2, 1024, help="Leaves per tree."),
+        Param("min_child_samples", "int", 20, 1, 10000, help="Fewest rows in a leaf."),
+        Param("reg_lambda", "float", 0.0, 0.0, 100.0, help="L2 penalty on leaf values."),
+        Param("objective", "choice", "l2", choices=("l2", "poisson", "tweedie"),
+              help="l2 for the mean of log demand; poisson or tweedie for counts and intermittent demand."),
+        Param("tweedie_variance_power", "float", 1.5, 1.01, 1.99,
+              help="Tweedie only: near 1 behaves like Poisson, near 2 like Gamma (more zeros)."),
+        Param("early_stopping_rounds", "int", 20, 0, 1000,
+              help="Stop when the held-out periods have not improved for this many rounds; 0 trains every round."),
+        Param("validation_periods", "int", 0, 0, 1000,
+              help="Last periods held out to choose the rounds; 0 means 28 days, 8 weeks or 3 months."),
+        Param("n_jobs", "int", -1, -1, 512, help="Threads; -1 uses every core."),
+    )
+
+    def _feature_config(self) -> FeatureConfig:
+        if self.objective == "l2":
+            return self.features
+        return dataclasses.replace(self.features, target_transform="none")
+
+    def _lgb_params(self) -> dict:
+        params = {
+            "objective": self.objective, "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples, "reg_lambda": self.reg_lambda,
+            "num_threads": _threads(self.n_jobs), "seed": RANDOM_STATE, "deterministic": True,
+            "force_col_wise": True, "verbosity": -1,
+        }
+        if self.objective == "tweedie":
+            params["tweedie_variance_power"] = self.tweedie_variance_power
+        return params
+
+    def _fit(self, df: pd.DataFrame) -> None:
+        import lightgbm as lgb  # noqa: PLC0415 - the app starts without loading it
+
+        self.builder_ = FeatureBuilder(self._feature_config(), self.freq_).fit(df)
+        X, y, usable = training_table(self.builder_, df)
+        self.columns_ = list(X.columns)
+        rows = np.flatnonzero(usable)
+        data = X.to_numpy(dtype=np.float32)[rows]  # LightGBM bins float32 as well as float64, at half the memory
+        del X
+        label = y.to_numpy(dtype=np.float64)[rows]
+        categorical = [i for i, c in enumerate(self.columns_) if c == "category"]
+        params = self._lgb_params()
+        full = lgb.Dataset(data, label=label, feature_name=self.columns_, categorical_feature=categorical,
+                           params={"verbosity": -1, "max_bin": 255}, free_raw_data=True).construct()
+        del data
+        rounds = self.max_iter
+        held_out = self._validation_rows(df[DS].to_numpy()[rows])
+        self.best_iteration_ = rounds
+        if self.early_stopping_rounds and held_out.any() and not held_out.all():
+            train_set = full.subset(np.flatnonzero(~held_out))
+            valid_set = full.subset(np.flatnonzero(held_out))
+            probe = lgb.train(params, train_set, num_boost_round=rounds, valid_sets=[valid_set],
+                              callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
+            rounds = max(int(probe.best_iteration or rounds), 1)
+            self.best_iteration_ = rounds
+            del probe, train_set, valid_set
+        self.booster_ = lgb.train(params, full, num_boost_round=rounds)
+        self.tail_ = recent_tail(df, self.builder_.config, self.freq_)
+        self.warnings_: list[str] = []
+
+    def _validation_rows(self, ds: np.ndarray) -> np.ndarray:
+        """Rows in the last ``validation_periods`` periods of the panel (a time-ordered split)."""
+        periods = self.validation_periods or VALIDATION_PERIODS[freq_family(self.freq_)]
+        boundary = pd.Timestamp(ds.max()) - periods * pd.tseries.frequencies.to_offset(self.freq_)
+        return ds > np.datetime64(boundary)
+
+    def predict_features(self, features: pd.DataFrame) -> np.ndarray:
+        return self.booster_.predict(features[self.columns_].to_numpy(dtype=np.float32),
+                                     num_threads=_threads(self.n_jobs))
+
+    def native_importance(self):
+        gain = self.booster_.feature_importance(importance_type="gain")
+        total = gain.sum() or 1.0
+        return pd.Series(gain / total, index=self.columns_).sort_values(ascending=False)
+
+    # -- safe persistence: LightGBM's own text format, never a pickle --------------
+
+    def model_text(self) -> str:
+        """The fitted booster as LightGBM's text model."""
+        return self.booster_.model_to_string()
+
+    def restore(self, df: pd.DataFrame, freq: str, text: str) -> GradientBoostingModel:
+        """A fitted model from its training table and :meth:`model_text`, without training again."""
+        import lightgbm as lgb  # noqa: PLC0415
+
+        frame = self.remember(df, freq)
+        self.builder_ = FeatureBuilder(self._feature_config(), self.freq_).fit(frame)
+        try:
+            self.booster_ = lgb.Booster(model_str=text)
+        except lgb.basic.LightGBMError as exc:
+            raise DataReadError(f"the saved LightGBM text model cannot be read ({str(exc)[:120]}); "
+                                "fit and save the model again") from None
+        self.columns_ = list(self.booster_.feature_name())
+        self.best_iteration_ = self.booster_.current_iteration()
+        self.tail_ = recent_tail(frame, self.builder_.config, self.freq_)
+        self.warnings_ = []
+        self.fitted_ = True
+        return self
+
+
+def _threads(n_jobs: int) -> int:
+    return (os.cpu_count() or 1) if n_jobs < 1 else int(n_jobs)

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..evaluation.forecast import OUTPUT_COLUMNS, forecast_fitted
+from ..evaluation.plans import complete_plan
 from ..models.base import Forecaster
 from ..schema import CATEGORY, DS, STOCK, UID, Y
 from ..store.database import Store
@@ -167,6 +168,7 @@ class ForecastService:
         if record.future is not None:  # the request's plan on top of the run's own: what it leaves out stays
             keys = [UID, DS]
             plan = plan.set_index(keys).combine_first(record.future.set_index(keys)).reset_index()
+        plan, _ = complete_plan(record.frame, record.summary.freq, horizon, plan)  # still unplanned: usual values
         table, _ = forecast_fitted(fitted, record.frame, record.summary.freq, horizon, record.quantiles,
                                    future=plan, levels=record.spec.levels)
         table = table[table[UID].isin(ids)]

@@ -43,12 +43,13 @@ class Store:
         try:
             parsed = make_url(self.url)
         except ArgumentError:
-            raise ConfigError(f"{self.url!r} is not a database URL; give a file name or a URL such as "
-                              "postgresql://user@host/db (--store)") from None
+            raise ConfigError(f"{self.url!r} is not a database URL",
+                              fix="give a file name or a URL such as postgresql://user@host/db ({store})") from None
         self.label = parsed.render_as_string(hide_password=True)
         self.dialect = parsed.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
-            raise ConfigError(f"the store must be SQLite or PostgreSQL, not {self.dialect!r} (--store)")
+            raise ConfigError(f"the store must be SQLite or PostgreSQL, not {self.dialect!r}",
+                              fix="give a SQLite file or a PostgreSQL URL ({store})")
         self.engine = _sqlite_engine(self.url) if self.dialect == "sqlite" else create_engine(
             self.url, pool_pre_ping=True)
         try:
@@ -57,7 +58,7 @@ class Store:
             raise
         except Exception as exc:  # unreachable server, bad file ...: one line that says where
             raise ConfigError(f"cannot open the store {self.label}: {type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}; check the URL (--store)") from None
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}", fix="check the URL ({store})") from None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -45,7 +45,7 @@ def migrate(engine: Engine, url_label: str) -> int:
         version = current_version(connection)
         if version > LATEST:
             raise ConfigError(f"the store {url_label} has schema version {version}, newer than this studio's "
-                              f"{LATEST}; upgrade the studio or choose another store (--store)")
+                              f"{LATEST}", fix="upgrade the studio or choose another store ({store})")
         for number, name, upgrade in MIGRATIONS:
             if number > version:
                 upgrade(connection)

@@ -25,6 +25,7 @@ from ..evaluation.backtest import BacktestResult
 from ..evaluation.forecast import forecast_fitted, output_names, window_quantiles
 from ..evaluation.metrics import CUTOFF, evaluate, summarise, training_scales
 from ..evaluation.persistence import model_config, model_from_config
+from ..evaluation.plans import complete_plan, plan_columns
 from ..evaluation.training import INTERVAL_WINDOWS, TrainedRun, TrainingSpec
 from ..models.base import Forecaster
 from ..models.features import FeatureConfig
@@ -126,8 +127,10 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
     """Save ``run`` (trained on ``frame``) as the next version of ``name``, in one transaction.
 
     ``champion=True`` makes it the version the API serves (``train`` does; a retrain only when it is not worse).
-    ``future`` is the plan of drivers the run's forecast was made with, if any: the run's default plan.
+    The plan of drivers the run's forecast was made with (``run.plan``, else ``future``) is kept as the run's
+    default plan.
     """
+    future = run.plan if run.plan is not None else future
     name = name.strip()
     if not name:
         raise RunNotFoundError("a run needs a name", fix="")
@@ -299,8 +302,11 @@ def refit(record: RunRecord) -> Forecaster:
     """The run's model rebuilt from its JSON settings, refitted on its training table and checked against the
     saved forecast (every model the store keeps is deterministic: fixed seeds)."""
     model = model_from_config(record.config).fit(record.frame, freq=record.summary.freq)
-    table, _ = forecast_fitted(model, record.frame, record.summary.freq, record.summary.horizon, None,
-                               future=record.future)
+    freq, horizon = record.summary.freq, record.summary.horizon
+    plan = record.future  # the plan the saved forecast was made with; older runs: usual values
+    if plan is None and plan_columns(record.frame):
+        plan = complete_plan(record.frame, freq, horizon, None)[0]
+    table, _ = forecast_fitted(model, record.frame, freq, horizon, None, future=plan)
     merged = table[[UID, DS, "yhat"]].merge(record.forecast[[UID, DS, "yhat"]], on=[UID, DS], how="outer",
                                             suffixes=("", "_saved"))
     if len(merged) != len(record.forecast) or not np.allclose(merged["yhat"].to_numpy(dtype=float),
@@ -325,7 +331,7 @@ def as_trained_run(record: RunRecord, fitted: Forecaster, predictions: pd.DataFr
     result = BacktestResult(wide, per_series, board, {m: 0.0 for m in models}, {})
     forecast = record.forecast.copy()
     return TrainedRun(spec, record.summary.freq, fitted, result, forecast, record.seconds, list(record.notes),
-                      run_id=record.summary.id)
+                      run_id=record.summary.id, plan=None if record.future is None else record.future.copy())
 
 
 # -- champion and archive ---------------------------------------------------------------------------------------

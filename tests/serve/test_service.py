@@ -33,9 +33,10 @@ def test_a_run_trained_with_a_plan_refits_with_it_and_serves_it_by_default(plann
     sku1 = run.forecast["unique_id"].eq("SKU-001")
     assert not np.allclose(run.forecast.loc[sku1, "yhat"], plain.forecast.loc[sku1, "yhat"])  # the plan matters
     record = load_run(store, "weekly")
-    pd.testing.assert_frame_equal(record.future.reset_index(drop=True)[["unique_id", "ds", "price", "promo"]],
-                                  pd.DataFrame({"unique_id": "SKU-001", "ds": pd.date_range("2025-01-01", periods=3),
-                                                "price": 5.0, "promo": 1.0}), check_dtype=False)
+    # the whole plan the forecast assumed: the given rows, usual values elsewhere
+    pd.testing.assert_frame_equal(record.future, run.plan.reset_index(drop=True), check_dtype=False)
+    planned = record.future[record.future["unique_id"].eq("SKU-001")].head(3)
+    assert planned["price"].tolist() == [5.0] * 3 and planned["promo"].tolist() == [1.0] * 3
     refit(record)  # checked against the saved forecast, made with the plan
     answer = pd.DataFrame(ForecastService(store).forecast("weekly")["forecast"])
     assert np.allclose(answer[VALUES].to_numpy(float), run.forecast[VALUES].to_numpy(float))
