@@ -10,6 +10,7 @@ stored row can never run code, and a stale or changed one is refused.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -94,6 +95,8 @@ class RunRecord:
     seconds: float = 0.0
     dataset_hash: str = ""
     future: pd.DataFrame | None = None  # the planned drivers the saved forecast was made with
+    model_text: str | None = None  # LightGBM's text model, for models that write one
+    model_text_sha256: str | None = None
 
     @property
     def spec(self) -> TrainingSpec:
@@ -164,7 +167,9 @@ def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *,
     if champion:
         connection.execute(update(tables.runs).where(tables.runs.c.name == name).values(champion=False))
     created = now()
+    text = run.fitted.model_text() if hasattr(run.fitted, "model_text") else None
     connection.execute(tables.runs.insert().values(
+        model_text=text, model_text_sha256=hashlib.sha256(text.encode()).hexdigest() if text else None,
         id=run_id, name=name, version=version, dataset_id=dataset_id, model=run.name, horizon=run.spec.horizon,
         folds=run.spec.folds, freq=run.freq, settings=settings, model_config=model_config(run.fitted),
         metrics=metrics, leaderboard=rows(board), quantiles_parquet=to_parquet(quantiles) if quantiles is not None
@@ -274,7 +279,8 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     with store.read() as connection:
         row = connection.execute(select(r.c.settings, r.c.model_config, r.c.metrics, r.c.leaderboard,
                                         r.c.quantiles_parquet, r.c.notes, r.c.seconds, d.c.table_parquet,
-                                        d.c.mapping, d.c.options, d.c.content_hash, r.c.future_parquet).join(d, r.c.dataset_id == d.c.id)
+                                        d.c.mapping, d.c.options, d.c.content_hash, r.c.future_parquet,
+                                        r.c.model_text, r.c.model_text_sha256).join(d, r.c.dataset_id == d.c.id)
                                  .where(r.c.id == summary.id)).one()
         forecast = frame_from(connection.execute(
             select(*[tables.forecasts.c[c] for c in FORECAST_COLUMNS]).where(tables.forecasts.c.run_id == summary.id)
@@ -286,7 +292,7 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
                      leaderboard=pd.DataFrame(row[3]), quantiles=from_parquet(row[4]) if row[4] else None,
                      forecast=forecast, frame=frame, mapping=mapping, options=row[9] or {}, notes=list(row[5] or []),
                      seconds=float(row[6]), dataset_hash=row[10],
-                     future=from_parquet(row[11]) if row[11] else None)
+                     future=from_parquet(row[11]) if row[11] else None, model_text=row[12], model_text_sha256=row[13])
 
 
 def backtest_predictions(store: Store, run_id: str) -> pd.DataFrame:
@@ -299,9 +305,16 @@ def backtest_predictions(store: Store, run_id: str) -> pd.DataFrame:
 
 
 def refit(record: RunRecord) -> Forecaster:
-    """The run's model rebuilt from its JSON settings, refitted on its training table and checked against the
-    saved forecast (every model the store keeps is deterministic: fixed seeds)."""
-    model = model_from_config(record.config).fit(record.frame, freq=record.summary.freq)
+    """The run's model rebuilt from its JSON settings, refitted on its training table (or, for LightGBM, read
+    back from its text model) and checked against the saved forecast (the models are deterministic: fixed seeds)."""
+    model = model_from_config(record.config)
+    if record.model_text and hasattr(model, "restore"):  # LightGBM: read its trees back instead of training
+        if hashlib.sha256(record.model_text.encode()).hexdigest() != record.model_text_sha256:
+            raise DataReadError(f"run {record.summary.name!r} version {record.summary.version}: its text model was "
+                                "changed after it was saved; train the run again")
+        model.restore(record.frame, record.summary.freq, record.model_text)
+    else:
+        model.fit(record.frame, freq=record.summary.freq)
     freq, horizon = record.summary.freq, record.summary.horizon
     plan = record.future  # the plan the saved forecast was made with; older runs: usual values
     if plan is None and plan_columns(record.frame):
