@@ -50,6 +50,7 @@ class LoadedRun:
     dates: dict[str, list[pd.Timestamp]]
     drivers: tuple[str, ...]
     fitted: Forecaster | None = None
+    plans: dict[int, pd.DataFrame] = field(default_factory=dict)  # horizon -> the run's plan, completed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -165,10 +166,11 @@ class ForecastService:
     def _what_if(self, loaded: LoadedRun, plan: pd.DataFrame, horizon: int, ids: list[str]) -> list[dict[str, Any]]:
         record = loaded.record
         fitted = self._fitted(loaded)
-        if record.future is not None:  # the request's plan on top of the run's own: what it leaves out stays
-            keys = [UID, DS]
-            plan = plan.set_index(keys).combine_first(record.future.set_index(keys)).reset_index()
-        plan, _ = complete_plan(record.frame, record.summary.freq, horizon, plan)  # still unplanned: usual values
+        base = loaded.plans.get(horizon)
+        if base is None:  # the run's own plan, usual values where it has none: computed once per horizon
+            base = loaded.plans[horizon] = complete_plan(record.frame, record.summary.freq, horizon,
+                                                         record.future)[0].set_index([UID, DS])
+        plan = plan.set_index([UID, DS]).combine_first(base).reset_index()  # the request's rows on top
         table, _ = forecast_fitted(fitted, record.frame, record.summary.freq, horizon, record.quantiles,
                                    future=plan, levels=record.spec.levels)
         table = table[table[UID].isin(ids)]
