@@ -55,6 +55,8 @@ def add_parsers(commands) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--no-auth", action="store_true",
                        help="no API key (only with --host 127.0.0.1); otherwise set FORECASTING_API_KEY")
+    serve.add_argument("--no-warm", action="store_true",
+                       help="do not refit the champions' models at start-up (the first what-if then waits for it)")
     serve.set_defaults(handler=run_serve)
 
 
@@ -155,7 +157,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from ..store import open_store  # noqa: PLC0415
 
     store = open_store(args.store)
-    app = create_app(store, api_key=None if args.no_auth else key)
+    app = create_app(store, api_key=None if args.no_auth else key, warm=not args.no_warm)
     print(f"serving {store.label} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -51,10 +53,21 @@ class ForecastAnswer(BaseModel):
     forecast: list[ForecastRow]
 
 
-def create_app(store: Store, api_key: str | None) -> FastAPI:
-    """The API over ``store``; ``api_key=None`` turns the key check off (local use only, see ``serve``)."""
+def create_app(store: Store, api_key: str | None, *, warm: bool = False) -> FastAPI:
+    """The API over ``store``; ``api_key=None`` turns the key check off (local use only, see ``serve``).
+
+    ``warm=True`` loads every champion and refits its model in a background thread at start-up, so the first
+    what-if does not wait for the refit (requests are answered meanwhile).
+    """
     service = ForecastService(store)
-    app = FastAPI(title="Demand forecasting studio API", version="1",
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if warm:
+            threading.Thread(target=service.warm, name="warm-champions", daemon=True).start()
+        yield
+
+    app = FastAPI(title="Demand forecasting studio API", version="1", lifespan=lifespan,
                   description="Forecasts from the saved runs of the workspace store.")
     header = APIKeyHeader(name="X-API-Key", auto_error=False)
 

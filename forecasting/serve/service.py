@@ -111,6 +111,14 @@ class ForecastService:
         self._champions[name] = (time.monotonic() + CHAMPION_TTL, summary)
         return summary
 
+    def warm(self) -> None:
+        """Load every champion and refit its model now (a failure waits for its first request to be reported)."""
+        for name in dict.fromkeys(s.name for s in list_runs(self.store)):
+            try:
+                self._fitted(self._load(self._champion(name).id))
+            except Exception:  # noqa: BLE001, S112 - the request that needs this run reports the error
+                continue
+
     # -- loading ----------------------------------------------------------------------------------------------
 
     def _load(self, run_id: str) -> LoadedRun:

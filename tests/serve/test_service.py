@@ -59,3 +59,13 @@ def test_errors_name_the_field(planned):
     assert caught.value.loc == ("body", "horizon")
     with pytest.raises(NotFound, match="SKU-404"):
         service.forecast("weekly", unique_ids=["SKU-404"])
+
+
+def test_warming_up_refits_every_champion_once(planned):
+    service = ForecastService(planned[0])
+    service.warm()
+    [loaded] = service._runs.values()
+    assert loaded.fitted is not None and loaded.record.summary.name == "weekly"
+    fitted = loaded.fitted
+    service.forecast("weekly", future=[{"unique_id": "SKU-002", "ds": "2025-01-02", "price": 1.0}])
+    assert loaded.fitted is fitted  # the what-if used the warmed model
