@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import DataReadError, ForecastingError
+from ..errors import ConfigError, DataReadError, ForecastingError
 from ..evaluation.backtest import BacktestResult
 from ..evaluation.forecast import forecast_fitted, output_names, window_quantiles
 from ..evaluation.metrics import CUTOFF, evaluate, summarise, training_scales
@@ -136,7 +136,7 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
     future = run.plan if run.plan is not None else future
     name = name.strip()
     if not name:
-        raise RunNotFoundError("a run needs a name", fix="")
+        raise ConfigError("the run name is empty", fix="give the run a name, e.g. --name weekly")
     user = user or current_user()
     settings = {**run.spec.describe(), "params": dict(run.spec.params), "levels": list(run.spec.levels)}
     settings.pop("features", None)
