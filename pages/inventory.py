@@ -28,7 +28,7 @@ from forecasting.recommend.inventory import (
     recommend_inventory,
 )
 from forecasting.recommend.simulation import SimulationResult, simulate_policy, year_of_windows
-from ui import state
+from ui import state, workspace
 from ui.data_access import Loaded
 from ui.messages import md, show_error
 from ui.products import products_editor, set_product_value
@@ -145,6 +145,7 @@ def _table(plan: InventoryPlan, data: Loaded, run: TrainedRun) -> None:
     right.download_button("Projected stock per period (CSV)", csv_bytes(plan.projection),
                           f"inventory_projection_{run.name}.csv", mime="text/csv", icon=":material/download:",
                           key="inventory_projection_csv")
+    workspace.keep_button("orders", plan.table, key="inventory_keep")
 
 
 def _series_detail(plan: InventoryPlan) -> str:

@@ -27,7 +27,7 @@ from forecasting.recommend.pricing import (
 )
 from forecasting.recommend.scenarios import adjustment_factors
 from forecasting.schema import PRICE, UID, freq_family
-from ui import estimates, state
+from ui import estimates, state, workspace
 from ui.data_access import Loaded
 from ui.messages import md, show_error
 from ui.products import products_editor
@@ -158,6 +158,7 @@ def _table(table: pd.DataFrame, run: TrainedRun) -> None:
                "at the recommended price: where it disagrees in direction with the units column, look closer.")
     st.download_button("Recommendations (CSV)", csv_bytes(table), "price_recommendations.csv",
                        mime="text/csv", icon=":material/download:", key="pricing_csv", on_click="ignore")
+    workspace.keep_button("prices", table, key="pricing_keep")
 
 
 def _one_product(table: pd.DataFrame, run: TrainedRun, frame: pd.DataFrame, freq: str,

@@ -34,7 +34,7 @@ from forecasting.recommend.promotions import (
 )
 from forecasting.recommend.scenarios import horizon_periods, refuse_without_drivers
 from forecasting.schema import CATEGORY, PRICE, PROMO, UID
-from ui import estimates, state
+from ui import estimates, state, workspace
 from ui.data_access import Loaded
 from ui.messages import for_markdown, show_error
 from ui.products import products_editor
@@ -149,6 +149,7 @@ def _planner(data: Loaded, run: TrainedRun, products: pd.DataFrame | None, elast
         show_error(exc)
         return
     _plan_results(result, run)
+    workspace.keep_button("promotion", result.summary, plan=plan, key="promotions_keep")
 
 
 def _plan_from_widgets(frame: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame | None:

@@ -126,7 +126,11 @@ def adjustments() -> pd.DataFrame | None:
 def set_adjustments(table: pd.DataFrame | None) -> None:
     data = loaded()
     if data is not None:
-        st.session_state.setdefault(REVIEW_ADJUSTMENTS, {})[data.key] = table
+        previous = st.session_state.setdefault(REVIEW_ADJUSTMENTS, {}).get(data.key)
+        st.session_state[REVIEW_ADJUSTMENTS][data.key] = table
+        from ui.workspace import save_adjustments_of_chosen  # noqa: PLC0415 - the store only where adjustments change
+
+        save_adjustments_of_chosen(previous, table)
 
 
 def planning_forecast() -> pd.DataFrame | None:

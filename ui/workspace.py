@@ -8,11 +8,14 @@ stays in the session.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from forecasting.analysis.adjustments import apply_adjustments, series_categories
 from forecasting.data.cleaning import CHANGE_COLUMNS, CleaningConfig, CleaningResult
 from forecasting.data.dataset import LoadOptions, build_dataset
 from forecasting.data.io import read_table
@@ -21,13 +24,21 @@ from forecasting.evaluation.training import TrainedRun
 from forecasting.schema import CATEGORY, DS, PRICE, PROMO, STOCK, UID, Y
 from forecasting.store import Store, open_store, resolve_url
 from forecasting.store.frames import content_hash, to_parquet
-from forecasting.store.records import active_adjustments
+from forecasting.store.records import (
+    active_adjustments,
+    adjustment_key,
+    save_adjustments,
+    save_decision,
+    save_plan,
+    save_scenario,
+)
 from forecasting.store.runs import (
     RunRecord,
     RunSummary,
     as_trained_run,
     backtest_predictions,
     current_user,
+    is_saved,
     load_run,
     refit,
     save_run,
@@ -79,7 +90,7 @@ def save_trained(run: TrainedRun, data: Loaded) -> RunSummary | None:
                "data_freq": data.dataset.freq}
     try:
         saved = save_run(store, run, data.result.frame, name=run_name(run, data), dataset_name=data.ref.label,
-                         mapping=data.dataset.mapping, options=options, user=user())
+                         mapping=data.dataset.mapping, options=options, user=user())  # with run.plan
     except Exception as exc:  # a full disk or a lost server must not lose the trained run itself
         st.warning(f"{run.name} is trained but could not be saved: {exc}", icon=":material/cloud_off:")
         return None
@@ -107,6 +118,56 @@ def reopen(summary: RunSummary) -> TrainedRun:
     if len(kept):
         state.set_adjustments(kept)
     return run
+
+
+def save_adjustments_of_chosen(previous: pd.DataFrame | None, table: pd.DataFrame | None) -> None:
+    """Keep the Review page's adjustments of the run in use as an audit trail, when that run is saved.
+
+    Each new row records the planned units of the whole forecast before and after the change.
+    """
+    run = state.chosen_run()
+    store = workspace() if run is not None else None
+    if store is None or not is_saved(store, run.run_id):
+        return
+    try:
+        categories = series_categories(state.cleaned_frame())
+        before = float(apply_adjustments(run.forecast, previous, categories=categories)["yhat"].sum())
+        after = float(apply_adjustments(run.forecast, table, categories=categories)["yhat"].sum())
+        added = [] if table is None else table.to_dict("records")
+        save_adjustments(store, run.run_id, table, user=user(),
+                         before_after={adjustment_key(row): (before, after) for row in added})
+    except Exception as exc:  # never lose the page's table because the store is unavailable
+        st.warning(f"The adjustments are applied but could not be saved: {exc}", icon=":material/cloud_off:")
+
+
+#: What each kind of snapshot is called on its button.
+KEEP_LABELS = {"orders": "order recommendations", "prices": "price recommendations", "promotion": "promotion plan"}
+
+
+def keep_button(kind: str, table: pd.DataFrame, *, key: str, plan: pd.DataFrame | None = None) -> None:
+    """A button that keeps this decision (and, for a promotion, its plan) with the run in use, when it is saved.
+
+    Orders and prices become decision snapshots; a promotion becomes a plan and a scenario with its result.
+    """
+    run = state.chosen_run()
+    store = workspace() if run is not None else None
+    if store is None or not is_saved(store, run.run_id):
+        return
+    if not st.button(f"Keep these {KEEP_LABELS[kind]}", key=key, icon=":material/bookmark_add:",
+                     help="Saved with the run in use and your name; the Runs page's run keeps them."):
+        return
+    name = f"{kind} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    rows = json.loads(table.to_json(orient="records", date_format="iso"))
+    try:
+        if kind == "promotion" and plan is not None:
+            plan_id = save_plan(store, run.run_id, name, plan, user=user())
+            save_scenario(store, run.run_id, kind, name, {"plan_id": plan_id}, {"summary": rows}, user=user())
+        else:
+            save_decision(store, run.run_id, kind, {"name": name, "rows": rows}, user=user())
+    except Exception as exc:  # the page's numbers stay on screen either way
+        st.warning(f"Could not keep them: {exc}", icon=":material/cloud_off:")
+        return
+    st.success(f"Kept as '{name}' with run {run.name}.")
 
 
 def saved_data(record: RunRecord, summary: RunSummary) -> Loaded:

@@ -30,6 +30,7 @@ def add_parsers(commands) -> None:
     add_mapping_flags(train)
     add_model_flags(train)
     train.add_argument("--folds", type=int, default=3, help="scored windows (default 3)")
+    train.add_argument("--future", help="planned drivers (price, promotion ...) for the forecast periods")
     train.add_argument("--name", required=True, help="run name; a new version when the name exists")
     train.add_argument("--store", help=STORE_HELP)
     train.add_argument("--user", help="who trained it (default $FORECASTING_USER, else the login name)")
@@ -54,11 +55,15 @@ def add_parsers(commands) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--no-auth", action="store_true",
                        help="no API key (only with --host 127.0.0.1); otherwise set FORECASTING_API_KEY")
+    serve.add_argument("--no-warm", action="store_true",
+                       help="do not refit the champions' models at start-up (the first what-if then waits for it)")
     serve.set_defaults(handler=run_serve)
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..evaluation.training import TrainingSpec, train  # noqa: PLC0415 - keeps inspect fast
+    from ..data.convert import future_drivers  # noqa: PLC0415 - keeps inspect fast
+    from ..data.io import read_table  # noqa: PLC0415
+    from ..evaluation.training import TrainingSpec, train  # noqa: PLC0415
     from ..store import open_store  # noqa: PLC0415
     from ..store.runs import save_run  # noqa: PLC0415
     from .engine import format_leaderboard  # noqa: PLC0415
@@ -70,11 +75,15 @@ def run_train(args: argparse.Namespace) -> int:
     dataset, frame = prepared(args)
     params = {k: v for k, v in models[0].get_params().items()}
     spec = TrainingSpec(model=models[0].name, horizon=args.horizon, params=params, folds=args.folds)
-    run = train(spec, frame, dataset.freq, progress=progress_printer())
+    future = None
+    if args.future:
+        future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
+                                date_format=args.date_format)
+    run = train(spec, frame, dataset.freq, future=future, progress=progress_printer())
     for note in run.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
     saved = save_run(store, run, frame, name=args.name, dataset_name=Path(args.data).name, mapping=dataset.mapping,
-                     options=_options(args, dataset.freq), user=args.user)
+                     options=_options(args, dataset.freq), user=args.user, future=future)
     print(f"saved run {saved.name} version {saved.version} (id {saved.id}, champion) in {store.label}")
     print(format_leaderboard(run.backtest.leaderboard, run.backtest.seconds))
     return 0
@@ -127,7 +136,8 @@ def run_retrain(args: argparse.Namespace) -> int:
     print(f"{'':<12}{'version':>8}{'MASE':>8}{'WAPE':>8}   on {c['windows']} window(s) of {c['horizon']} "
           f"after {c['trained_to']}")
     for who, summary in (("champion", result.champion), ("challenger", result.challenger)):
-        print(f"{who:<12}{summary.version:>8}{c[who + '_mase']:>8.3f}{c[who + '_wape'] or float('nan'):>8.3f}")
+        mase, wape = (float("nan") if c[f"{who}_{m}"] is None else c[f"{who}_{m}"] for m in ("mase", "wape"))
+        print(f"{who:<12}{summary.version:>8}{mase:>8.3f}{wape:>8.3f}")
     for alert in result.drift:
         print(f"drift alert: {alert}", file=sys.stderr)
     return 0
@@ -147,7 +157,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from ..store import open_store  # noqa: PLC0415
 
     store = open_store(args.store)
-    app = create_app(store, api_key=None if args.no_auth else key)
+    app = create_app(store, api_key=None if args.no_auth else key, warm=not args.no_warm)
     print(f"serving {store.label} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..errors import ForecastingError
 from ..store.database import Store
 from .service import BadRequest, ForecastService, NotFound
 
@@ -50,10 +53,21 @@ class ForecastAnswer(BaseModel):
     forecast: list[ForecastRow]
 
 
-def create_app(store: Store, api_key: str | None) -> FastAPI:
-    """The API over ``store``; ``api_key=None`` turns the key check off (local use only, see ``serve``)."""
+def create_app(store: Store, api_key: str | None, *, warm: bool = False) -> FastAPI:
+    """The API over ``store``; ``api_key=None`` turns the key check off (local use only, see ``serve``).
+
+    ``warm=True`` loads every champion and refits its model in a background thread at start-up, so the first
+    what-if does not wait for the refit (requests are answered meanwhile).
+    """
     service = ForecastService(store)
-    app = FastAPI(title="Demand forecasting studio API", version="1",
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if warm:
+            threading.Thread(target=service.warm, name="warm-champions", daemon=True).start()
+        yield
+
+    app = FastAPI(title="Demand forecasting studio API", version="1", lifespan=lifespan,
                   description="Forecasts from the saved runs of the workspace store.")
     header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -70,6 +84,12 @@ def create_app(store: Store, api_key: str | None) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": [
             {"loc": list(exc.loc), "msg": exc.message, "type": "value_error"}]})
 
+    @app.exception_handler(ForecastingError)
+    def cannot_forecast(_request: Request, exc: ForecastingError) -> JSONResponse:
+        # the library refused the plan (or the run's model cannot be rebuilt): say why, naming the plan
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": ["body", "future"], "msg": exc.render(lambda setting, value: setting), "type": "value_error"}]})
+
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -79,10 +99,10 @@ def create_app(store: Store, api_key: str | None) -> FastAPI:
         return service.runs()
 
     @app.post("/runs/{name}/forecast", dependencies=[Depends(authorised)], response_model=ForecastAnswer)
-    def forecast(name: str, request: ForecastRequest | None = None) -> JSONResponse:
+    def forecast(name: str, request: ForecastRequest | None = None) -> Response:
         request = request or ForecastRequest()
         future = None if request.future is None else [row.model_dump(exclude_none=True) for row in request.future]
-        answer = service.forecast(name, request.unique_ids, request.horizon, future)
-        return JSONResponse(answer)
+        return Response(service.forecast_json(name, request.unique_ids, request.horizon, future),
+                        media_type="application/json")
 
     return app

@@ -8,7 +8,9 @@ refitted once from its stored settings on its stored table and kept.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +25,8 @@ from ..store.database import Store
 from ..store.runs import RunRecord, find_run, list_runs, load_run, refit
 
 ANSWER_COLUMNS = [c for c in OUTPUT_COLUMNS if c != "model"]
+#: Seconds a name's champion is remembered: a promotion is served within this long, without a query per request.
+CHAMPION_TTL = 1.0
 
 
 class NotFound(LookupError):
@@ -42,9 +46,11 @@ class BadRequest(ValueError):
 class LoadedRun:
     record: RunRecord
     rows: dict[str, list[dict[str, Any]]]  # per series, the saved forecast's rows in date order
+    encoded: dict[str, list[str]]  # the same rows as JSON text, so an answer for the default plan is a join
     dates: dict[str, list[pd.Timestamp]]
     drivers: tuple[str, ...]
     fitted: Forecaster | None = None
+    plans: dict[int, pd.DataFrame] = field(default_factory=dict)  # horizon -> the run's plan, completed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -54,6 +60,7 @@ class ForecastService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._runs: dict[str, LoadedRun] = {}
+        self._champions: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     def runs(self) -> list[dict[str, Any]]:
@@ -62,10 +69,25 @@ class ForecastService:
     def forecast(self, name: str, unique_ids: list[str] | None = None, horizon: int | None = None,
                  future: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The champion of ``name``'s forecast (see the module docstring)."""
-        try:
-            summary = find_run(self.store, name)
-        except LookupError as exc:
-            raise NotFound(str(exc)) from None
+        summary, loaded, horizon, ids = self._resolve(name, unique_ids, horizon)
+        if future:
+            rows = self._what_if(loaded, self._plan(loaded, future, horizon), horizon, ids)
+        else:
+            rows = [row for uid in ids for row in loaded.rows[uid][:horizon]]
+        return {"run": summary.name, "version": summary.version, "forecast": rows}
+
+    def forecast_json(self, name: str, unique_ids: list[str] | None = None, horizon: int | None = None,
+                      future: list[dict[str, Any]] | None = None) -> bytes:
+        """:meth:`forecast` as JSON bytes; the default plan's answer is joined from rows encoded once."""
+        if future:
+            return json.dumps(self.forecast(name, unique_ids, horizon, future), allow_nan=False).encode()
+        summary, loaded, horizon, ids = self._resolve(name, unique_ids, horizon)
+        head = json.dumps({"run": summary.name, "version": summary.version})[:-1]
+        body = ",".join(text for uid in ids for text in loaded.encoded[uid][:horizon])
+        return f'{head}, "forecast": [{body}]}}'.encode()
+
+    def _resolve(self, name: str, unique_ids: list[str] | None, horizon: int | None):
+        summary = self._champion(name)
         loaded = self._load(summary.id)
         trained = summary.horizon
         horizon = trained if horizon is None else int(horizon)
@@ -76,12 +98,26 @@ class ForecastService:
         if unknown:
             raise NotFound(f"unknown series {', '.join(map(repr, unknown[:5]))} in run {name!r}; it has "
                            f"{len(loaded.rows)} series such as {next(iter(loaded.rows))!r}")
-        if future:
-            plan = self._plan(loaded, future, horizon)
-            rows = self._what_if(loaded, plan, horizon, ids)
-        else:
-            rows = [row for uid in ids for row in loaded.rows[uid][:horizon]]
-        return {"run": summary.name, "version": summary.version, "forecast": rows}
+        return summary, loaded, horizon, ids
+
+    def _champion(self, name: str):
+        cached = self._champions.get(name)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            summary = find_run(self.store, name)
+        except LookupError as exc:
+            raise NotFound(str(exc)) from None
+        self._champions[name] = (time.monotonic() + CHAMPION_TTL, summary)
+        return summary
+
+    def warm(self) -> None:
+        """Load every champion and refit its model now (a failure waits for its first request to be reported)."""
+        for name in dict.fromkeys(s.name for s in list_runs(self.store)):
+            try:
+                self._fitted(self._load(self._champion(name).id))
+            except Exception:  # noqa: BLE001, S112 - the request that needs this run reports the error
+                continue
 
     # -- loading ----------------------------------------------------------------------------------------------
 
@@ -98,8 +134,9 @@ class ForecastService:
                 for uid, part in table.groupby(UID, sort=False):
                     rows[str(uid)] = _answer_rows(part)
                     dates[str(uid)] = list(part[DS])
+                encoded = {uid: [json.dumps(row, allow_nan=False) for row in part] for uid, part in rows.items()}
                 drivers = tuple(c for c in record.frame.columns if c not in (UID, DS, Y, CATEGORY, STOCK))
-                self._runs[run_id] = LoadedRun(record, rows, dates, drivers)
+                self._runs[run_id] = LoadedRun(record, rows, encoded, dates, drivers)
             return self._runs[run_id]
 
     def _fitted(self, loaded: LoadedRun) -> Forecaster:
@@ -137,7 +174,11 @@ class ForecastService:
     def _what_if(self, loaded: LoadedRun, plan: pd.DataFrame, horizon: int, ids: list[str]) -> list[dict[str, Any]]:
         record = loaded.record
         fitted = self._fitted(loaded)
-        plan, _ = complete_plan(record.frame, record.summary.freq, horizon, plan)  # unplanned: usual values
+        base = loaded.plans.get(horizon)
+        if base is None:  # the run's own plan, usual values where it has none: computed once per horizon
+            base = loaded.plans[horizon] = complete_plan(record.frame, record.summary.freq, horizon,
+                                                         record.future)[0].set_index([UID, DS])
+        plan = plan.set_index([UID, DS]).combine_first(base).reset_index()  # the request's rows on top
         table, _ = forecast_fitted(fitted, record.frame, record.summary.freq, horizon, record.quantiles,
                                    future=plan, levels=record.spec.levels)
         table = table[table[UID].isin(ids)]

@@ -20,10 +20,25 @@ def _create_v1(connection: Connection) -> None:
                                                    if t.name != "migrations"])
 
 
+def _add_columns(table: str, names: list[str]) -> Callable[[Connection], None]:
+    """A migration adding columns (as :mod:`tables` declares them) that the table does not have yet (a store
+    created after them already has them)."""
+    def upgrade(connection: Connection) -> None:
+        present = {c["name"] for c in inspect(connection).get_columns(table)}
+        for name in names:
+            if name not in present:
+                column = tables.metadata.tables[table].c[name]
+                kind = column.type.compile(dialect=connection.dialect)
+                connection.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN {name} {kind}')
+    return upgrade
+
+
 #: (version, name, upgrade) in order; append, never edit a released one.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "datasets, runs, forecasts, backtest predictions, adjustments, plans, scenarios, decisions, retrains",
      _create_v1),
+    (2, "runs: the default plan and LightGBM text models",
+     _add_columns("runs", ["future_parquet", "model_text", "model_text_sha256"])),
 ]
 LATEST = MIGRATIONS[-1][0]
 

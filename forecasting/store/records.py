@@ -23,7 +23,8 @@ from .runs import current_user
 KEY = (UID, "level", "start", "end", "kind", "value", "reason")
 
 
-def _key(record: dict) -> tuple:
+def adjustment_key(record: dict) -> tuple:
+    """What identifies an adjustment row (see :data:`KEY`), as :func:`save_adjustments` compares them."""
     return tuple(_text_date(record[k]) if k in ("start", "end") else
                  round(float(record[k]), 9) if k == "value" else str(record[k]) for k in KEY)
 
@@ -44,8 +45,8 @@ def save_adjustments(store: Store, run_id: str, table: pd.DataFrame | None, *, u
     wanted = [] if table is None or table.empty else table.to_dict("records")
     with store.write() as connection:
         active = connection.execute(select(a).where(and_(a.c.run_id == run_id, a.c.superseded_at.is_(None)))).mappings()
-        active = {_key(dict(row)): row["id"] for row in active}
-        wanted_keys = {_key(r): r for r in wanted}
+        active = {adjustment_key(dict(row)): row["id"] for row in active}
+        wanted_keys = {adjustment_key(r): r for r in wanted}
         stamp = now()
         gone = [row_id for key, row_id in active.items() if key not in wanted_keys]
         if gone:

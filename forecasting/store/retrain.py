@@ -57,7 +57,7 @@ def retrain(store: Store, name: str, frame: pd.DataFrame, freq: str, *, dataset_
     try:
         comparison, drift = compare(champion, frame, freq)
         challenger_run = train(champion.spec, frame, freq)
-        promoted = comparison["challenger_mase"] <= comparison["champion_mase"] + 1e-12
+        promoted = not_worse(comparison)
         challenger = save_run(store, challenger_run, frame, name=name, dataset_name=dataset_name, mapping=mapping,
                               options=options, user=user, champion=False)
         if promoted:
@@ -67,8 +67,8 @@ def retrain(store: Store, name: str, frame: pd.DataFrame, freq: str, *, dataset_
         _record(store, name, champion.summary.id, None, "failed", {}, [], f"{type(exc).__name__}: {exc}", user)
         raise
     status = "promoted" if promoted else "kept"
-    message = (f"challenger version {challenger.version} MASE {comparison['challenger_mase']:.3f} vs champion "
-               f"version {champion.summary.version} MASE {comparison['champion_mase']:.3f} on "
+    message = (f"challenger version {challenger.version} MASE {_text(comparison['challenger_mase'])} vs champion "
+               f"version {champion.summary.version} MASE {_text(comparison['champion_mase'])} on "
                f"{comparison['windows']} window(s) of {comparison['horizon']}: {status}")
     _record(store, name, champion.summary.id, challenger.id, status, comparison, drift, message, user)
     return RetrainResult(name, champion.summary, challenger, promoted, comparison, drift)
@@ -106,11 +106,18 @@ def compare(champion, frame: pd.DataFrame, freq: str) -> tuple[dict[str, Any], l
     comparison = {
         "windows": len(cutoffs), "horizon": horizon, "cutoffs": [f"{c:%Y-%m-%d}" for c in cutoffs],
         "trained_to": f"{trained_to:%Y-%m-%d}", "new_periods": periods, "new_series": unknown[:20],
-        "champion_mase": float(board.loc["champion", "mase"]), "challenger_mase": float(board.loc["challenger", "mase"]),
+        "champion_mase": plain(board.loc["champion", "mase"]), "challenger_mase": plain(board.loc["challenger", "mase"]),
         "champion_wape": plain(board.loc["champion", "wape"]), "challenger_wape": plain(board.loc["challenger", "wape"]),
         "champion_backtest_mase": plain(champion.metrics.get("mase")),
     }
     return comparison, drift_alerts(comparison, champion.frame, new, trained_to)
+
+
+def not_worse(comparison: dict[str, Any]) -> bool:
+    """The challenger's MASE is at most the champion's (WAPE when a MASE is undefined: flat histories)."""
+    metric = "mase" if None not in (comparison.get("champion_mase"), comparison.get("challenger_mase")) else "wape"
+    champion, challenger = comparison.get(f"champion_{metric}"), comparison.get(f"challenger_{metric}")
+    return champion is not None and challenger is not None and challenger <= champion + 1e-12
 
 
 def drift_alerts(comparison: dict[str, Any], history: pd.DataFrame, new: pd.DataFrame,
@@ -119,7 +126,7 @@ def drift_alerts(comparison: dict[str, Any], history: pd.DataFrame, new: pd.Data
     alerts = []
     backtest = comparison.get("champion_backtest_mase")
     live = comparison["champion_mase"]
-    if backtest and live > DRIFT_RATIO * backtest:
+    if backtest and live is not None and live > DRIFT_RATIO * backtest:
         alerts.append(f"accuracy drift: the champion's MASE on the latest periods is {live:.2f}, "
                       f"{live / backtest:.1f}x its backtest MASE {backtest:.2f}")
     span = new[DS].max() - trained_to
@@ -130,6 +137,10 @@ def drift_alerts(comparison: dict[str, Any], history: pd.DataFrame, new: pd.Data
             alerts.append(f"level shift: mean sales per period moved {change:+.0%} against the same span before "
                           f"{trained_to:%Y-%m-%d}")
     return alerts
+
+
+def _text(value) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
 
 
 def _record(store: Store, name: str, champion_id: str | None, challenger_id: str | None, status: str,

@@ -10,6 +10,7 @@ stored row can never run code, and a stale or changed one is refused.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import DataReadError, ForecastingError
+from ..errors import ConfigError, DataReadError, ForecastingError
 from ..evaluation.backtest import BacktestResult
 from ..evaluation.forecast import forecast_fitted, output_names, window_quantiles
 from ..evaluation.metrics import CUTOFF, evaluate, summarise, training_scales
@@ -93,6 +94,9 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     dataset_hash: str = ""
+    future: pd.DataFrame | None = None  # the planned drivers the saved forecast was made with
+    model_text: str | None = None  # LightGBM's text model, for models that write one
+    model_text_sha256: str | None = None
 
     @property
     def spec(self) -> TrainingSpec:
@@ -122,14 +126,17 @@ def save_dataset(connection: Connection, frame: pd.DataFrame, freq: str, *, name
 
 def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, dataset_name: str,
              mapping: ColumnMapping | None = None, options: dict | None = None, user: str | None = None,
-             champion: bool = True) -> RunSummary:
+             champion: bool = True, future: pd.DataFrame | None = None) -> RunSummary:
     """Save ``run`` (trained on ``frame``) as the next version of ``name``, in one transaction.
 
     ``champion=True`` makes it the version the API serves (``train`` does; a retrain only when it is not worse).
+    The plan of drivers the run's forecast was made with (``run.plan``, else ``future``) is kept as the run's
+    default plan.
     """
+    future = run.plan if run.plan is not None else future
     name = name.strip()
     if not name:
-        raise RunNotFoundError("a run needs a name", fix="")
+        raise ConfigError("the run name is empty", fix="give the run a name, e.g. --name weekly")
     user = user or current_user()
     settings = {**run.spec.describe(), "params": dict(run.spec.params), "levels": list(run.spec.levels)}
     settings.pop("features", None)
@@ -140,7 +147,7 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
         try:
             with store.write() as connection:
                 return _insert_run(connection, run, frame, name=name, dataset_name=dataset_name, mapping=mapping,
-                                   options=options, user=user, champion=champion, settings=settings)
+                                   options=options, user=user, champion=champion, settings=settings, future=future)
         except IntegrityError:
             if attempt == VERSION_RETRIES - 1:
                 raise
@@ -148,7 +155,7 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
 
 
 def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *, name, dataset_name, mapping,
-                options, user, champion, settings) -> RunSummary:
+                options, user, champion, settings, future) -> RunSummary:
     dataset_id = save_dataset(connection, frame, run.freq, name=dataset_name, mapping=mapping, options=options)
     last = connection.execute(select(func.max(tables.runs.c.version)).where(tables.runs.c.name == name)).scalar()
     version = int(last or 0) + 1
@@ -160,10 +167,13 @@ def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *,
     if champion:
         connection.execute(update(tables.runs).where(tables.runs.c.name == name).values(champion=False))
     created = now()
+    text = run.fitted.model_text() if hasattr(run.fitted, "model_text") else None
     connection.execute(tables.runs.insert().values(
+        model_text=text, model_text_sha256=hashlib.sha256(text.encode()).hexdigest() if text else None,
         id=run_id, name=name, version=version, dataset_id=dataset_id, model=run.name, horizon=run.spec.horizon,
         folds=run.spec.folds, freq=run.freq, settings=settings, model_config=model_config(run.fitted),
         metrics=metrics, leaderboard=rows(board), quantiles_parquet=to_parquet(quantiles) if quantiles is not None
+        else None, future_parquet=to_parquet(future.reset_index(drop=True)) if future is not None and len(future)
         else None, notes=list(run.notes), seconds=float(run.seconds), created_at=created, created_by=user,
         status="active", champion=champion))
     table = run.forecast.reindex(columns=FORECAST_COLUMNS)
@@ -175,6 +185,12 @@ def _insert_run(connection: Connection, run: TrainedRun, frame: pd.DataFrame, *,
                       folds=run.spec.folds, freq=run.freq, dataset=dataset_name, mase=plain(metrics.get("mase")),
                       wape=plain(metrics.get("wape")), created_at=iso(created), created_by=user, status="active",
                       champion=champion)
+
+
+def is_saved(store: Store, run_id: str) -> bool:
+    """True when a run with this id is in the store."""
+    with store.read() as connection:
+        return _exists(connection, run_id)
 
 
 def _exists(connection: Connection, run_id: str) -> bool:
@@ -263,7 +279,8 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     with store.read() as connection:
         row = connection.execute(select(r.c.settings, r.c.model_config, r.c.metrics, r.c.leaderboard,
                                         r.c.quantiles_parquet, r.c.notes, r.c.seconds, d.c.table_parquet,
-                                        d.c.mapping, d.c.options, d.c.content_hash).join(d, r.c.dataset_id == d.c.id)
+                                        d.c.mapping, d.c.options, d.c.content_hash, r.c.future_parquet,
+                                        r.c.model_text, r.c.model_text_sha256).join(d, r.c.dataset_id == d.c.id)
                                  .where(r.c.id == summary.id)).one()
         forecast = frame_from(connection.execute(
             select(*[tables.forecasts.c[c] for c in FORECAST_COLUMNS]).where(tables.forecasts.c.run_id == summary.id)
@@ -274,7 +291,8 @@ def load_run(store: Store, name: str, version: int | None = None, *, run_id: str
     return RunRecord(summary=summary, settings=row[0], config=row[1], metrics=row[2],
                      leaderboard=pd.DataFrame(row[3]), quantiles=from_parquet(row[4]) if row[4] else None,
                      forecast=forecast, frame=frame, mapping=mapping, options=row[9] or {}, notes=list(row[5] or []),
-                     seconds=float(row[6]), dataset_hash=row[10])
+                     seconds=float(row[6]), dataset_hash=row[10],
+                     future=from_parquet(row[11]) if row[11] else None, model_text=row[12], model_text_sha256=row[13])
 
 
 def backtest_predictions(store: Store, run_id: str) -> pd.DataFrame:
@@ -287,11 +305,20 @@ def backtest_predictions(store: Store, run_id: str) -> pd.DataFrame:
 
 
 def refit(record: RunRecord) -> Forecaster:
-    """The run's model rebuilt from its JSON settings, refitted on its training table and checked against the
-    saved forecast (every model the store keeps is deterministic: fixed seeds)."""
-    model = model_from_config(record.config).fit(record.frame, freq=record.summary.freq)
+    """The run's model rebuilt from its JSON settings, refitted on its training table (or, for LightGBM, read
+    back from its text model) and checked against the saved forecast (the models are deterministic: fixed seeds)."""
+    model = model_from_config(record.config)
+    if record.model_text and hasattr(model, "restore"):  # LightGBM: read its trees back instead of training
+        if hashlib.sha256(record.model_text.encode()).hexdigest() != record.model_text_sha256:
+            raise DataReadError(f"run {record.summary.name!r} version {record.summary.version}: its text model was "
+                                "changed after it was saved; train the run again")
+        model.restore(record.frame, record.summary.freq, record.model_text)
+    else:
+        model.fit(record.frame, freq=record.summary.freq)
     freq, horizon = record.summary.freq, record.summary.horizon
-    plan = complete_plan(record.frame, freq, horizon, None)[0] if plan_columns(record.frame) else None
+    plan = record.future  # the plan the saved forecast was made with; older runs: usual values
+    if plan is None and plan_columns(record.frame):
+        plan = complete_plan(record.frame, freq, horizon, None)[0]
     table, _ = forecast_fitted(model, record.frame, freq, horizon, None, future=plan)
     merged = table[[UID, DS, "yhat"]].merge(record.forecast[[UID, DS, "yhat"]], on=[UID, DS], how="outer",
                                             suffixes=("", "_saved"))
@@ -317,7 +344,7 @@ def as_trained_run(record: RunRecord, fitted: Forecaster, predictions: pd.DataFr
     result = BacktestResult(wide, per_series, board, {m: 0.0 for m in models}, {})
     forecast = record.forecast.copy()
     return TrainedRun(spec, record.summary.freq, fitted, result, forecast, record.seconds, list(record.notes),
-                      run_id=record.summary.id)
+                      run_id=record.summary.id, plan=None if record.future is None else record.future.copy())
 
 
 # -- champion and archive ---------------------------------------------------------------------------------------

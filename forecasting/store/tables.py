@@ -66,6 +66,9 @@ runs = Table(
     Column("metrics", JSON, nullable=False),
     Column("leaderboard", JSON, nullable=False),
     Column("quantiles_parquet", LargeBinary),
+    Column("future_parquet", LargeBinary),  # v2: the planned drivers the forecast was made with (the default plan)
+    Column("model_text", Text),  # v2: LightGBM's own text model, for models that write one (never a pickle)
+    Column("model_text_sha256", String(64)),
     Column("notes", JSON, nullable=False),
     Column("seconds", Float, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

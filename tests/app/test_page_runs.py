@@ -91,3 +91,50 @@ def test_reopening_a_run_on_other_data_loads_the_data_it_was_trained_on(store):
     at.switch_page("pages/forecast.py").run(timeout=180)
     assert not at.exception and not at.error
     assert "shop.csv (saved with run shop-ridge v1)" in " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_review_adjustments_of_a_saved_run_are_kept_and_come_back_when_it_is_reopened(store, sample_frame,
+                                                                                    sample_run):
+    from forecasting.store.records import adjustment_history  # noqa: PLC0415
+
+    frame, _ = sample_frame
+    saved = save_run(store, sample_run, frame, name="sales-ridge", dataset_name="sales.csv", user="ana")
+    at = start(page=RUNS)
+    at.sidebar.text_input(key="store_user").set_value("dora").run()
+    at.selectbox(key="runs_open_pick").set_value(saved.id).run()
+    at.button(key="runs_open").click().run(timeout=180)
+    at.switch_page("pages/review.py").run(timeout=180)
+    for value, reason in ((50, "TV campaign"), (-10, "store closure")):
+        at.radio(key="review_kind").set_value("percent")
+        at.number_input(key="review_value").set_value(value)
+        at.text_input(key="review_reason").input(reason)
+        next(b for b in at.button if b.label == "Add adjustment").click().run()
+        assert not at.exception and not at.error
+    history = adjustment_history(store, saved.id)
+    assert history["reason"].tolist() == ["TV campaign", "store closure"]
+    assert history["created_by"].tolist() == ["dora", "dora"] and history["superseded_at"].isna().all()
+    first = history.iloc[0]
+    assert first["after"] > first["before"] > 0  # +50% on one series: more planned units
+    st.cache_resource.clear()
+    again = start(page=RUNS)  # a new browser session after a restart
+    again.selectbox(key="runs_open_pick").set_value(saved.id).run()
+    again.button(key="runs_open").click().run(timeout=180)
+    kept = again.session_state["review_adjustments"][again.session_state["data_loaded"].key]
+    assert kept["reason"].tolist() == ["TV campaign", "store closure"]
+
+
+def test_decisions_on_a_saved_run_are_kept_with_it(store, sample_frame, sample_run):
+    from forecasting.store.records import list_decisions  # noqa: PLC0415
+
+    frame, _ = sample_frame
+    saved = save_run(store, sample_run, frame, name="sales-ridge", dataset_name="sales.csv", user="ana")
+    at = start(page=RUNS)
+    at.selectbox(key="runs_open_pick").set_value(saved.id).run()
+    at.button(key="runs_open").click().run(timeout=180)
+    at.switch_page("pages/inventory.py").run(timeout=300)
+    assert not at.exception and not at.error
+    at.button(key="inventory_keep").click().run(timeout=300)
+    assert not at.exception and not at.error
+    [decision] = list_decisions(store, saved.id)
+    assert decision["kind"] == "orders" and len(decision["payload"]["rows"]) == 48
+    assert {"unique_id", "order_qty", "reorder_point"} <= set(decision["payload"]["rows"][0])

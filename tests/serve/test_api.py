@@ -186,3 +186,21 @@ def test_no_auth_on_localhost_serves_without_a_key(served):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_api_serves_a_postgresql_store_the_same(postgres_url, tmp_path, capsys):
+    frame = synthetic_long(n_skus=4, start="2024-01-01", end="2024-12-31")
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    assert main(["train", str(tmp_path / "sales.csv"), "--model", "seasonal_naive", "--horizon", "7", "--folds", "2",
+                 "--name", "pg", "--store", postgres_url]) == 0
+    expected = cli_csv(["forecast", str(tmp_path / "sales.csv"), "--model", "seasonal_naive", "--horizon", "7"],
+                       capsys)
+    server, base = start_server(postgres_url)
+    try:
+        with httpx.Client(base_url=base, headers={"X-API-Key": KEY}, timeout=120) as client:
+            assert [r["name"] for r in client.get("/runs").json()] == ["pg"]
+            got = pd.DataFrame(client.post("/runs/pg/forecast", json={}).json()["forecast"])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert np.allclose(got[VALUES].to_numpy(float), expected[VALUES].to_numpy(float), atol=1e-6)

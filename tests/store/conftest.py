@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("FORECASTING_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _server_binaries() -> Path:
+    """``$FORECASTING_PG_BIN``, else the newest Debian ``/usr/lib/postgresql/<version>/bin``."""
+    if os.environ.get("FORECASTING_PG_BIN"):
+        return Path(os.environ["FORECASTING_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name) if
+                   p.parent.name.isdigit() else 0)
+    return found[-1] if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _server_binaries()
 
 
 def free_port() -> int:
@@ -33,20 +46,23 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
-    """``postgresql+psycopg://...`` of a fresh server, stopped after the session."""
+def postgres_url():
+    """``postgresql+psycopg://...`` of a fresh server, stopped after the session.
+
+    The cluster lives in its own folder under the system temp folder (not pytest's, which another pytest
+    session may close to other users while this one runs), and is stopped by signalling its postmaster.
+    """
     initdb, pg_ctl = PG_BIN / "initdb", PG_BIN / "pg_ctl"
     if not (initdb.exists() and pg_ctl.exists()):
         pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}: install Debian's postgresql package "
                     "(make postgresql) to run the PostgreSQL store tests")
-    root = tmp_path_factory.mktemp("pg")
+    root = Path(tempfile.mkdtemp(prefix="forecasting-pg-"))
     data, sockets = root / "data", root / "sock"
     sockets.mkdir()
+    os.chmod(root, 0o755)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
-        os.chmod(root.parent, 0o755)
-        os.chmod(root.parent.parent, 0o755)
     subprocess.run(_as_postgres([str(initdb), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync",
                                  "-E", "UTF8"]), check=True, capture_output=True)
     port = free_port()
@@ -60,7 +76,23 @@ def postgres_url(tmp_path_factory):
             conn.execute("CREATE DATABASE studio")
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/studio"
     finally:
-        subprocess.run(_as_postgres([str(pg_ctl), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True)
+        _stop(data)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _stop(data: Path) -> None:
+    """Fast shutdown (SIGINT to the postmaster, whose pid heads postmaster.pid), waiting up to 30 s."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        os.kill(pid, signal.SIGINT)
+        for _ in range(300):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+    except ProcessLookupError:
+        return
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

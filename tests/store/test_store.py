@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from forecasting.errors import ConfigError
+from forecasting.errors import ConfigError, DataReadError
 from forecasting.evaluation.training import TrainingSpec, train
 from forecasting.store import Store, resolve_url, tables
 from forecasting.store.migrations import LATEST
@@ -142,13 +142,51 @@ def test_schema_is_versioned_and_a_newer_store_is_refused(store_url):
     assert store.version == LATEST
     Store(store_url).close()  # opening again applies nothing twice
     with store.read() as connection:
-        assert connection.execute(select(tables.migrations.c.version)).scalars().all() == [LATEST]
+        assert connection.execute(select(tables.migrations.c.version)).scalars().all() == list(range(1, LATEST + 1))
     with store.write() as connection:
         connection.execute(tables.migrations.insert().values(version=LATEST + 1, name="future",
                                                              applied_at=pd.Timestamp.now(tz="UTC")))
     store.close()
     with pytest.raises(ConfigError, match="newer than this studio"):
         Store(store_url)
+
+
+def test_a_version_1_store_is_upgraded_in_place_and_keeps_its_runs(store_url, small):
+    frame, run = small
+    store = Store(store_url)
+    save_run(store, run, frame, name="weekly", dataset_name="a.csv")
+    with store.write() as connection:  # what a store written by schema version 1 looks like
+        for column in ("future_parquet", "model_text", "model_text_sha256"):
+            connection.exec_driver_sql(f"ALTER TABLE runs DROP COLUMN {column}")
+        connection.execute(tables.migrations.delete().where(tables.migrations.c.version > 1))
+    store.close()
+    upgraded = Store(store_url)
+    assert upgraded.version == LATEST
+    record = load_run(upgraded, "weekly")
+    assert record.future is None and record.model_text is None
+    refit(record)  # no saved plan: usual values, as the forecast was made with
+    assert save_run(upgraded, run, frame, name="weekly", dataset_name="a.csv").version == 2
+    upgraded.close()
+
+
+def test_lightgbm_is_kept_as_its_text_model_and_read_back_without_training(tmp_path, small, monkeypatch):
+    from forecasting.models.ml import GradientBoostingModel  # noqa: PLC0415
+
+    frame, _ = small
+    run = train(TrainingSpec("gradient_boosting", horizon=7, folds=1, params={"max_iter": 30}), frame, "D")
+    store = Store(str(tmp_path / "studio.db"))
+    save_run(store, run, frame, name="lgbm", dataset_name="a.csv")
+    record = load_run(store, "lgbm")
+    assert record.model_text.startswith("tree") and len(record.model_text_sha256) == 64
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("refit trained the model again")
+
+    monkeypatch.setattr(GradientBoostingModel, "fit", no_training)
+    refit(record)  # restored from the text and checked against the saved forecast
+    record.model_text = record.model_text.replace("tree", "tre3", 1)
+    with pytest.raises(DataReadError, match="text model was changed"):
+        refit(record)
 
 
 def test_store_url_resolution(tmp_path, monkeypatch):
@@ -237,3 +275,18 @@ def test_a_process_killed_mid_write_leaves_the_last_committed_state(store_url):
         with store.read() as connection:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     store.close()
+
+
+def test_the_command_line_works_the_same_on_both_databases(store_url, tmp_path, capsys):
+    import json  # noqa: PLC0415
+
+    from forecasting.cli import main  # noqa: PLC0415
+
+    synthetic_long(n_skus=4, start="2024-01-01", end="2024-12-31").to_csv(tmp_path / "sales.csv", index=False)
+    assert main(["train", str(tmp_path / "sales.csv"), "--model", "seasonal_naive", "--horizon", "7", "--folds", "1",
+                 "--name", "weekly", "--store", store_url, "--user", "ana"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--store", store_url, "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["name"], listed["version"], listed["model"], listed["champion"], listed["created_by"]) == (
+        "weekly", 1, "seasonal_naive", True, "ana")
