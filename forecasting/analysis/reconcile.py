@@ -181,7 +181,7 @@ def reconcile_run(run: TrainedRun, frame: pd.DataFrame, *, method: str = "auto")
     if len(candidates) < len(METHODS):
         note += f"; MinT is left out above {MAX_MINT_SERIES:,} series"
     new = replace(run, backtest=reconciled, forecast=future, notes=[*run.notes, note], reconciled=chosen,
-                  level_scores=scores.reset_index())
+                  level_scores=scores.reset_index(), model_forecast=run.forecast)
     return Reconciliation(chosen, scores.reset_index(), new)
 
 

@@ -74,6 +74,7 @@ class TrainedRun:
     plan: pd.DataFrame | None = None  # the future drivers the forecast assumes (None: the data has no drivers)
     reconciled: str | None = None  # how the levels were reconciled (analysis.reconcile), None: summed series
     level_scores: pd.DataFrame | None = None  # MASE per level of the base forecasts and each reconciliation
+    model_forecast: pd.DataFrame | None = None  # a reconciled run: the model's own forecast before reconciling
 
     @property
     def name(self) -> str:

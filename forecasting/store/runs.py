@@ -124,6 +124,9 @@ def save_dataset(connection: Connection, frame: pd.DataFrame, freq: str, *, name
     return int(connection.execute(tables.datasets.insert().values(**values)).inserted_primary_key[0])
 
 
+CHECK_ROWS = 500  # rows of a reconciled run's own forecast kept to check its refit
+
+
 def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, dataset_name: str,
              mapping: ColumnMapping | None = None, options: dict | None = None, user: str | None = None,
              champion: bool = True, future: pd.DataFrame | None = None) -> RunSummary:
@@ -142,6 +145,12 @@ def save_run(store: Store, run: TrainedRun, frame: pd.DataFrame, *, name: str, d
     settings.pop("features", None)
     if run.spec.features is not None:
         settings["features"] = _plain_tree(vars(run.spec.features))
+    if run.reconciled is not None and run.model_forecast is not None:
+        # The saved forecast is reconciled; the refit check compares the model with its own forecast instead.
+        check = run.model_forecast.sort_values([UID, DS]).head(CHECK_ROWS)
+        settings["reconciled"] = run.reconciled
+        settings["model_check"] = {UID: check[UID].astype(str).tolist(),
+                                   DS: check[DS].dt.strftime("%Y-%m-%d").tolist(), "yhat": check["yhat"].tolist()}
     settings = _plain_tree(settings)
     for attempt in range(VERSION_RETRIES):  # two writers saving the same name: the loser takes the next version
         try:
@@ -320,9 +329,13 @@ def refit(record: RunRecord) -> Forecaster:
     if plan is None and plan_columns(record.frame):
         plan = complete_plan(record.frame, freq, horizon, None)[0]
     table, _ = forecast_fitted(model, record.frame, freq, horizon, None, future=plan)
-    merged = table[[UID, DS, "yhat"]].merge(record.forecast[[UID, DS, "yhat"]], on=[UID, DS], how="outer",
-                                            suffixes=("", "_saved"))
-    if len(merged) != len(record.forecast) or not np.allclose(merged["yhat"].to_numpy(dtype=float),
+    saved = record.forecast[[UID, DS, "yhat"]]
+    check = record.settings.get("model_check")
+    if check:  # a reconciled run: its model's own forecast (the first rows) was kept for this check
+        saved = pd.DataFrame(check).assign(**{DS: lambda f: pd.to_datetime(f[DS])})
+        table = table.merge(saved[[UID, DS]], on=[UID, DS], how="inner")
+    merged = table[[UID, DS, "yhat"]].merge(saved, on=[UID, DS], how="outer", suffixes=("", "_saved"))
+    if len(merged) != len(saved) or not np.allclose(merged["yhat"].to_numpy(dtype=float),
                                                               merged["yhat_saved"].to_numpy(dtype=float),
                                                               rtol=TOLERANCE, atol=TOLERANCE):
         raise DataReadError(f"run {record.summary.name!r} version {record.summary.version}: the refitted model does "

@@ -76,6 +76,21 @@ def test_a_saved_run_loads_back_refits_to_the_same_forecast_and_reopens_as_a_run
     store.close()
 
 
+def test_a_reconciled_run_keeps_its_coherent_forecast_and_still_refits(tmp_path, panel):
+    from forecasting.analysis.reconcile import reconcile_run
+    from forecasting.evaluation.training import TrainingSpec, train
+
+    base = train(TrainingSpec("ridge", horizon=7, folds=2), panel, "D")
+    run = reconcile_run(base, panel, method="mint_shrink").run
+    assert not np.allclose(run.forecast["yhat"], base.forecast["yhat"])
+    store = Store(f"sqlite:///{tmp_path / 'studio.db'}")
+    save_run(store, run, panel, name="levels", dataset_name="panel.csv")
+    record = load_run(store, "levels")
+    np.testing.assert_allclose(record.forecast["yhat"], run.forecast["yhat"])  # the reconciled one is served
+    refit(record)  # checked against the model's own forecast, which the reconciled one no longer equals
+    store.close()
+
+
 def test_versions_champion_and_archive(store_url, small):
     frame, run = small
     store = Store(store_url)
