@@ -16,6 +16,7 @@ from forecasting.data.export import csv_bytes, with_id_columns
 from forecasting.data.measure import Measure
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
+from forecasting.glossary import code_name
 from forecasting.plots.inventory import alert_series_figure
 from forecasting.recommend.alerts import KINDS, PAST_KINDS, AlertSettings, find_alerts
 from ui import state
@@ -56,18 +57,22 @@ def main() -> None:
     past = shown["kind"].isin(PAST_KINDS)
     st.subheader("Risks ahead")
     if (~past).any():
-        st.dataframe(shown[~past], hide_index=True, width="stretch", height=300, column_config=COLUMNS)
+        st.dataframe(_worded(shown[~past]), hide_index=True, width="stretch", height=300, column_config=COLUMNS)
     else:
         st.caption("No risk ahead with these thresholds.")
     if past.any():
         st.subheader("Anomalies in the history")
         st.caption("Past periods far from their neighbours: check them for data errors or one-off events. They are "
                    "reported apart because nothing is at stake any more.")
-        st.dataframe(shown[past].drop(columns="revenue_at_stake"), hide_index=True, width="stretch", height=240,
+        st.dataframe(_worded(shown[past].drop(columns="revenue_at_stake")), hide_index=True, width="stretch", height=240,
                      column_config=COLUMNS)
     st.download_button("Alerts (CSV)", csv_bytes(with_id_columns(alerts, data.dataset.mapping)),
                        f"alerts_{run.name}.csv", mime="text/csv", icon=":material/download:", key="alerts_csv")
     _series(data, planning, alerts, shown)
+
+
+def _worded(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(kind=table["kind"].map(code_name))
 
 
 def _settings() -> AlertSettings:

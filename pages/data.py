@@ -21,6 +21,7 @@ from forecasting.data.cleaning import DEFAULT_THRESHOLD, CleaningConfig, Cleanin
 from forecasting.data.dataset import Dataset
 from forecasting.data.io import DELIMITER_NAMES, RawTable
 from forecasting.errors import ForecastingError
+from forecasting.glossary import code_name, readable
 from forecasting.plots import explore as plots
 from ui import state
 from ui.data_access import (
@@ -331,7 +332,7 @@ def _quality(dataset: Dataset) -> None:
     warnings = int(issues["severity"].isin(["warning", "error"]).sum())
     st.caption(f"{warnings} warning(s) to look at (highlighted); cleaning below handles most of them.")
     shown = issues.assign(severity=issues["severity"].map(SEVERITY_LABELS).fillna(issues["severity"]),
-                          )
+                          kind=issues["kind"].map(code_name))
     st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stretch",
                  column_config={"severity": st.column_config.TextColumn(width="small"),
                                 "kind": st.column_config.TextColumn(width="small"),
@@ -407,14 +408,14 @@ def _changes(dataset: Dataset, result: CleaningResult) -> None:
     counts = cleaning.change_counts(changes)
     left, right = st.columns([2, 3])
     with left:
-        st.dataframe(counts, hide_index=True, width="stretch")
+        st.dataframe(readable(counts), hide_index=True, width="stretch")
     with right:
         st.markdown("\n".join(f"- {for_markdown(issue)}" for issue in result.summary))
     action = kept(st.selectbox, "data_changes_action", ALL, options=[ALL, *counts["action"].unique()],
-                  label="Changed cells", format_func=lambda a: "all actions" if a == ALL else a)
+                  label="Changed cells", format_func=lambda a: "all actions" if a == ALL else code_name(a))
     shown = changes if action == ALL else changes.loc[changes["action"].eq(action)]
-    st.dataframe(shown.head(MAX_CHANGE_ROWS), hide_index=True, width="stretch",
-                 column_config={"ds": st.column_config.DateColumn("ds")})
+    st.dataframe(readable(shown.head(MAX_CHANGE_ROWS)), hide_index=True, width="stretch",
+                 column_config={"date": st.column_config.DateColumn("date")})
     if len(shown) > MAX_CHANGE_ROWS:
         st.caption(f"Showing the first {MAX_CHANGE_ROWS:,} of {len(shown):,} changed cells.")
     ids = hierarchy.series_names(result.frame, "series")

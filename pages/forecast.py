@@ -24,6 +24,7 @@ from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.data.measure import Measure
 from forecasting.evaluation.plans import describe_plan
 from forecasting.evaluation.training import TrainedRun, compare_runs
+from forecasting.glossary import readable
 from forecasting.plots import forecast as plots
 from forecasting.plots.report import ReportContent, stakeholder_report
 from forecasting.schema import freq_family
@@ -167,7 +168,7 @@ def _importance(run: TrainedRun, data: Loaded) -> None:
 
 def _downloads(run: TrainedRun, planning: pd.DataFrame, data: Loaded, figure, name: str) -> None:
     table = with_id_columns(planning, data.dataset.mapping)
-    st.dataframe(table, hide_index=True, width="stretch", height=300)
+    st.dataframe(readable(table), hide_index=True, width="stretch", height=300)
     stem = f"forecast_{run.name}_h{run.spec.horizon}"
     left, middle, right = st.columns(3)
     left.download_button("Forecast (CSV)", csv_bytes(table), f"{stem}.csv",
@@ -178,8 +179,9 @@ def _downloads(run: TrainedRun, planning: pd.DataFrame, data: Loaded, figure, na
     right.download_button("Report for stakeholders (HTML)", lambda: _report(run, data, figure, name, table, planning),
                           f"{stem}_report.html", mime="text/html", icon=":material/description:",
                           key="forecast_report")
-    st.caption("`yhat` is the forecast including manual adjustments from the Review page; `yhat_model` is the "
-               "model's own. The report is one file with interactive charts that opens offline.")
+    st.caption("The forecast includes the manual adjustments from the Review page; the model's forecast is the "
+               "model's own (the CSV and Excel name them yhat and yhat_model). The report for stakeholders is one "
+               "small file that opens offline.")
 
 
 def _workbook(run: TrainedRun, table: pd.DataFrame) -> bytes:

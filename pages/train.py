@@ -112,6 +112,14 @@ def _train_all(specs: list[TrainingSpec], data: Loaded, *, reconcile: bool = Fal
     frame, freq = data.result.frame, data.dataset.freq
     future = data.dataset.conversion.future
     runs = state.trained_models()
+    done = [spec for spec in specs if any(run.spec == spec and (run.reconciled is not None) == reconcile
+                                          for run in runs.values())]
+    if done:  # pressing Train again trains only what changed
+        st.info(f"Already trained with these settings: {', '.join(spec.model for spec in done)}. Change a setting "
+                "to train it again.", icon=":material/check_circle:")
+    specs = [spec for spec in specs if spec not in done]
+    if not specs:
+        return
     st.button("Stop", icon=":material/stop:", help="Stops after the current step; finished models are kept.")
     bar = st.progress(0.0, text="Starting ...")
     epochs = st.empty()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..glossary import feature_name
 from ..schema import DS, LEVELS, Y
 from .style import COLOURS, escaped, figure, rgba
 
@@ -68,6 +69,6 @@ def importance_figure(importance: pd.Series, *, title: str = "What the model rel
     shown = importance.head(top)[::-1]
     fig = figure(title, xaxis_title="share of importance", yaxis_title=None, hovermode="closest",
                   height=max(300, 22 * len(shown) + 80))
-    fig.add_trace(go.Bar(x=shown.to_numpy(), y=[str(i) for i in shown.index], orientation="h",
+    fig.add_trace(go.Bar(x=shown.to_numpy(), y=[feature_name(i) for i in shown.index], orientation="h",
                          marker_color=COLOURS["forecast"]))
     return fig

@@ -41,7 +41,7 @@ def sidebar_text(at: AppTest) -> str:
 
 def changes_table(at: AppTest):
     """The table of changed cells (the one with before/after columns)."""
-    return next(d.value for d in at.dataframe if {"before", "after", "action"} <= set(d.value.columns))
+    return next(d.value for d in at.dataframe if {"before", "after", "what was done"} <= set(d.value.columns))
 
 
 def upload(at: AppTest, name: str, content: bytes, mime: str = "text/csv") -> AppTest:
@@ -69,7 +69,7 @@ def test_the_app_starts_on_the_sample_and_the_sidebar_shows_it():
     assert at.selectbox(key="data_map_freq").value == "keep" and at.selectbox(key="data_map_stock").value == "stock"
     # the quality report lists the planted defects, warnings flagged
     report = next(d.value for d in at.dataframe if "severity" in d.value.columns)
-    assert {"duplicates", "gaps", "stockouts", "outliers"} <= set(report["kind"])
+    assert {"duplicate rows", "missing periods", "stock-outs", "outliers"} <= set(report["kind"])  # in words
     assert report["severity"].str.contains("warning").any()
     assert len(at.get("plotly_chart")) == 1  # the before/after chart
 
@@ -179,13 +179,13 @@ def test_order_lines_upload_with_weekly_frequency():
 def test_clipping_outliers_changes_the_changes_table():
     at = start()
     flagged = changes_table(at)
-    assert "outlier_flagged" in set(flagged["action"])
+    assert "outlier flagged (kept)" in set(flagged["what was done"])
     at.selectbox(key="data_clean_outliers").set_value("clip").run()
     assert not at.exception and not at.error
     clipped = changes_table(at)
-    assert "outlier_clipped" in set(clipped["action"]) and "outlier_flagged" not in set(clipped["action"])
-    rows = clipped.loc[clipped["action"].eq("outlier_clipped")]
-    assert len(rows) == len(flagged.loc[flagged["action"].eq("outlier_flagged")])
+    assert "outlier clipped" in set(clipped["what was done"]) and "outlier flagged (kept)" not in set(clipped["what was done"])
+    rows = clipped.loc[clipped["what was done"].eq("outlier clipped")]
+    assert len(rows) == len(flagged.loc[flagged["what was done"].eq("outlier flagged (kept)")])
     assert (rows["after"] != rows["before"]).all() and (rows["after"] < rows["before"]).any()
 
 

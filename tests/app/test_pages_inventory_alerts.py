@@ -80,9 +80,9 @@ def test_alerts_rank_by_money_and_link_a_series_to_explore(sample_run):
     assert at.title[0].value == "Alerts" and not at.error
     table = next(d.value for d in at.dataframe if "revenue_at_stake" in d.value.columns)  # risks ahead
     assert list(table["revenue_at_stake"]) == sorted(table["revenue_at_stake"], reverse=True)
-    assert "stockout_risk" in set(table["kind"]) and "anomaly" not in set(table["kind"])
+    assert "stock-out risk" in set(table["kind"]) and "anomaly in history" not in set(table["kind"])  # in words
     past = next(d.value for d in at.dataframe if "revenue_at_stake" not in d.value.columns)
-    assert set(past["kind"]) == {"anomaly"}  # reported apart, without money at stake
+    assert set(past["kind"]) == {"anomaly in history"}  # reported apart, without money at stake
     assert at.selectbox(key="alerts_series").value == table["unique_id"].iloc[0]
     assert any("sales, forecast and alerts" in spec["layout"]["title"]["text"] for spec in chart_specs(at))
     at.selectbox(key="alerts_series").set_value("SKU-018").run()

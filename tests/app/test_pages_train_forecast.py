@@ -158,3 +158,17 @@ def test_the_future_plan_is_shown_edited_and_changes_the_forecast(sample_run):
     assert len(runs) == 1 and runs[0].run_id != sample_run.run_id
     assert (runs[0].plan["promo"] == 1.0).all()
     assert runs[0].forecast["yhat"].sum() > 1.1 * sample_run.forecast["yhat"].sum()
+
+
+def test_pressing_train_again_trains_only_what_changed():
+    at = start(page=TRAIN)
+    quick(at, ["seasonal_naive"])
+    at.button[0].click().run(timeout=180)
+    first = list(next(iter(at.session_state["train_models"].values())))
+    at.button[0].click().run(timeout=180)
+    assert "Already trained with these settings: seasonal_naive" in texts(at)
+    assert list(next(iter(at.session_state["train_models"].values()))) == first  # nothing retrained
+    at.number_input(key="train_horizon_D").set_value(14).run()
+    at.button[0].click().run(timeout=180)
+    runs = list(next(iter(at.session_state["train_models"].values())).values())
+    assert [run.spec.horizon for run in runs] == [14]  # a changed setting trains again (and replaces)
