@@ -35,6 +35,8 @@ CLI_FLAGS = {
     "max_mb": "--max-mb",
     "folds": "--folds",
     "horizon": "--horizon",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
 }
 
 #: ``(setting, value) -> words`` for a setting named in a fix template.

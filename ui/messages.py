@@ -28,6 +28,8 @@ FIELD_LABELS = {
     "max_mb": "the upload limit",
     "folds": "“Backtest windows” on the Train page",
     "horizon": "“Horizon” on the Train page",
+    "workers": "the Dask workers (--workers on the command line)",
+    "scheduler": "the Dask scheduler address (--scheduler on the command line)",
 }
 #: Values a fix can ask a setting to take, as the app's widgets show them.
 VALUE_LABELS = {"W or M": "weekly or monthly", "W": "weekly", "M": "monthly", "D": "daily",
