@@ -141,6 +141,16 @@ def run_partitions(func: Callable, frames: list, client: Any = None, progress: P
     return client.gather(futures)
 
 
+@contextmanager
+def _one_process() -> Iterator[None]:
+    """Inside a partition, per-series models fit one after another: the workers are the parallelism, and a
+    worker process starting its own pool would compete with the other workers for the cores."""
+    from joblib import parallel_config  # noqa: PLC0415
+
+    with parallel_config(backend="sequential"):
+        yield
+
+
 def _worker_model(model: Forecaster) -> Forecaster:
     """On a worker, a model that would use every core uses the worker's threads (workers share the machine)."""
     copy = model.clone()
@@ -159,7 +169,12 @@ def _worker_model(model: Forecaster) -> Forecaster:
 
 def _forecast_partition(frame: pd.DataFrame, *, model, freq, horizon, cutoffs, levels, future):
     """One partition: the calibration windows' forecasts, then the fit on all its history and the point forecast."""
-    model = _worker_model(model)
+    with _one_process():
+        return _forecast_one(frame, model=_worker_model(model), freq=freq, horizon=horizon, cutoffs=cutoffs,
+                             levels=levels, future=future)
+
+
+def _forecast_one(frame, *, model, freq, horizon, cutoffs, levels, future):
     scales = training_scales(frame, cutoffs, SEASON_LENGTH[freq_family(freq)]) if cutoffs else None
     windows = None
     if cutoffs:
@@ -220,7 +235,9 @@ def partitioned_forecast(
 
 def _backtest_partition(frame: pd.DataFrame, *, models, freq, horizon, cutoffs, levels):
     scales = training_scales(frame, cutoffs, SEASON_LENGTH[freq_family(freq)])
-    return predict_windows([_worker_model(m) for m in models], frame, freq, horizon, cutoffs, scales, levels=levels)
+    with _one_process():
+        return predict_windows([_worker_model(m) for m in models], frame, freq, horizon, cutoffs, scales,
+                               levels=levels)
 
 
 def partitioned_backtest(
