@@ -95,3 +95,10 @@ def test_bad_cluster_settings_are_refused(capsys):
     assert main(["forecast", str(SAMPLE), "--model", "naive", "--horizon", "7",
                  "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_recommend_runs_its_backtest_windows_on_the_cluster(client, tmp_path):
+    common = ["recommend", "inventory", str(SAMPLE), "--model", "moving_average", "--horizon", "14", "--folds", "2"]
+    assert main([*common, "--out", str(tmp_path / "here.csv")]) == 0
+    assert main([*common, "--scheduler", client.scheduler.address, "--out", str(tmp_path / "there.csv")]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "there.csv"), pd.read_csv(tmp_path / "here.csv"))
