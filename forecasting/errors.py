@@ -42,6 +42,8 @@ CLI_FLAGS = {
     "measure": "--measure",
     "currency": "--currency",
     "store": "--store",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
 }
 
 #: ``(setting, value) -> words`` for a setting named in a fix template.

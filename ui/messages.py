@@ -38,6 +38,8 @@ FIELD_LABELS = {
     "measure": "“The quantity to forecast is”",
     "currency": "“Currency symbol”",
     "store": "the workspace store (FORECASTING_STORE)",
+    "workers": "the Dask workers (--workers on the command line)",
+    "scheduler": "the Dask scheduler address (--scheduler on the command line)",
 }
 #: Values a fix can ask a setting to take, as the app's widgets show them.
 VALUE_LABELS = {"W or M": "weekly or monthly", "W": "weekly", "M": "monthly", "D": "daily",

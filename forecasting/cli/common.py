@@ -169,3 +169,23 @@ def progress_printer():
         print(f"\r[{share:4.0%}] {message[:70]:<70}", end="" if share < 1 else "\n", file=sys.stderr, flush=True)
 
     return report
+
+
+def add_dask_flags(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` / ``--scheduler``: run the work over partitions of series on a Dask cluster."""
+    group = parser.add_argument_group("Dask (work over partitions of series, for catalogues one process cannot hold)")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="start a local Dask cluster of N worker processes for this run")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    group.add_argument("--memory-limit", default="2GB", help="memory per local worker before it spills (default 2GB)")
+    group.add_argument("--partitions", type=int,
+                       help="groups of series (default: ~400,000 rows each, at least one per worker); "
+                            "a global model is fitted once per partition")
+
+
+def dask_settings(args: argparse.Namespace):
+    """The Dask settings from the flags (``enabled`` is False when neither flag was given)."""
+    from ..evaluation.distributed import DaskSettings  # noqa: PLC0415
+
+    return DaskSettings(workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
+                        memory_limit=getattr(args, "memory_limit", "2GB"), partitions=getattr(args, "partitions", None))

@@ -13,7 +13,16 @@ from ..data.dataset import Dataset
 from ..data.export import check_writable, csv_text, plan_for_upload, with_id_columns, write_csv
 from ..data.io import read_table
 from ..errors import ConfigError
-from .common import add_mapping_flags, add_model_flags, build_models, json_number, prepared, progress_printer
+from .common import (
+    add_dask_flags,
+    add_mapping_flags,
+    add_model_flags,
+    build_models,
+    dask_settings,
+    json_number,
+    prepared,
+    progress_printer,
+)
 
 
 def add_parsers(commands) -> None:
@@ -25,6 +34,7 @@ def add_parsers(commands) -> None:
     backtest.add_argument("--folds", type=int, default=3, help="scored windows (default 3)")
     backtest.add_argument("--predictions", help="write every forecast of the scored windows to this CSV")
     backtest.add_argument("--json", dest="json_out", help="write per-model metrics and seconds to this JSON file")
+    add_dask_flags(backtest)
     backtest.set_defaults(handler=run_backtest)
 
     forecast = commands.add_parser("forecast", help="fit on all the history and forecast H periods ahead")
@@ -35,6 +45,7 @@ def add_parsers(commands) -> None:
     forecast.add_argument("--out", help="write the forecast to this CSV (default: print it)")
     forecast.add_argument("--save-plan", help="write the future plan the forecast assumes (prices, promotions ...) "
                                               "to this CSV; edit it and give it back with --future")
+    add_dask_flags(forecast)
     forecast.set_defaults(handler=run_forecast)
 
 
@@ -46,7 +57,12 @@ def run_backtest(args: argparse.Namespace) -> int:
     dataset, frame = prepared(args)
     models = build_models(args)
     config = BacktestConfig(horizon=args.horizon, folds=args.folds)
-    result = backtest(models, frame, dataset.freq, config, progress=progress_printer())
+    settings = dask_settings(args)
+    if settings.enabled:
+        result = _on_cluster(settings, frame, "partitioned_backtest", models, frame, dataset.freq, config,
+                             progress=progress_printer())
+    else:
+        result = backtest(models, frame, dataset.freq, config, progress=progress_printer())
     board = result.leaderboard
     print(format_leaderboard(board, result.seconds))
     for model, notes in result.notes.items():
@@ -82,7 +98,13 @@ def run_forecast(args: argparse.Namespace) -> int:
     if args.future:
         future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
                                 date_format=args.date_format)
-    result = make_forecast(models[0], frame, dataset.freq, args.horizon, future=future, progress=progress_printer())
+    settings = dask_settings(args)
+    if settings.enabled:
+        result = _on_cluster(settings, frame, "partitioned_forecast", models[0], frame, dataset.freq, args.horizon,
+                             future=future, progress=progress_printer())
+    else:
+        result = make_forecast(models[0], frame, dataset.freq, args.horizon, future=future,
+                               progress=progress_printer())
     for note in result.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
     table = with_id_columns(result.forecast, dataset.mapping)
@@ -96,6 +118,16 @@ def run_forecast(args: argparse.Namespace) -> int:
     else:
         print(csv_text(table), end="")
     return 0
+
+
+def _on_cluster(settings, frame, function: str, *args, **kwargs):
+    """Run ``evaluation.distributed.<function>`` on the cluster the flags name (a local one is started and stopped)."""
+    from ..evaluation import distributed  # noqa: PLC0415 - dask loads only when asked for
+
+    with distributed.dask_client(settings) as client:
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+        parts = settings.partitions or distributed.default_partitions(frame, workers)
+        return getattr(distributed, function)(*args, parts=parts, client=client, **kwargs)
 
 
 def long_predictions(predictions, models: list[str], dataset: Dataset, levels: tuple[int, ...]):

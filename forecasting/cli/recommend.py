@@ -24,7 +24,15 @@ import pandas as pd
 from ..data.export import check_writable, csv_text, with_id_columns, write_csv
 from ..errors import ConfigError
 from ..recommend.products import load_products
-from .common import add_mapping_flags, add_model_flags, build_models, prepared, progress_printer
+from .common import (
+    add_dask_flags,
+    add_mapping_flags,
+    add_model_flags,
+    build_models,
+    dask_settings,
+    prepared,
+    progress_printer,
+)
 
 KINDS = ("inventory", "alerts", "pricing", "promotion")
 INVENTORY_COLUMNS = ["unique_id", "service_level", "lead_time", "safety_stock", "reorder_point", "order_up_to",
@@ -55,11 +63,12 @@ def add_parsers(commands) -> None:
     parser.add_argument("--bounds", type=float, default=0.15,
                         help="pricing: largest price change to recommend, as a share (default 0.15)")
     parser.add_argument("--out", help="write the table to this CSV (default: print it)")
+    add_dask_flags(parser)
     parser.set_defaults(handler=run_recommend)
 
 
 def run_recommend(args: argparse.Namespace) -> int:
-    from ..evaluation.training import TrainingSpec, train  # noqa: PLC0415 - keeps the parser fast to build
+    from ..evaluation.training import TrainingSpec  # noqa: PLC0415 - keeps the parser fast to build
 
     if args.service_level is not None and not 0.5 <= args.service_level < 1:
         raise ConfigError(f"--service-level must be between 0.5 and 1 (e.g. 0.95), got {args.service_level}")
@@ -81,7 +90,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     run = None
     if args.kind != "promotion" or args.plan:  # past promotions are measured on the history alone
         spec = TrainingSpec(models[0].name, args.horizon, params=models[0].get_params(), folds=args.folds)
-        run = train(spec, frame, dataset.freq, progress=progress_printer())
+        run = _train(spec, frame, dataset.freq, dask_settings(args))
     table = KIND_RUNNERS[args.kind](args, frame, dataset.freq, run, matched, dataset.measure)
     table = with_id_columns(table, dataset.mapping)
     if args.out:
@@ -90,6 +99,26 @@ def run_recommend(args: argparse.Namespace) -> int:
     else:
         print(csv_text(table), end="")
     return 0
+
+
+def _train(spec, frame: pd.DataFrame, freq: str, settings):
+    """Train in this process, or with the backtest windows on a Dask cluster (the final fit stays here, so pricing
+    and promotions get one fitted model to ask what-ifs)."""
+    from ..evaluation.training import train  # noqa: PLC0415
+
+    if not settings.enabled:
+        return train(spec, frame, freq, progress=progress_printer())
+    from ..evaluation import distributed  # noqa: PLC0415
+
+    with distributed.dask_client(settings) as client:
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+        parts = settings.partitions or distributed.default_partitions(frame, workers)
+
+        def on_cluster(models, df, freq, config, progress=None):
+            return distributed.partitioned_backtest(models, df, freq, config, parts=parts, client=client,
+                                                    progress=progress)
+
+        return train(spec, frame, freq, progress=progress_printer(), run_backtest=on_cluster)
 
 
 def _inventory(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:

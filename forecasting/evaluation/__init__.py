@@ -7,6 +7,8 @@ pure functions over the backtest table (MASE, WAPE, bias, coverage ...);
 ``forecast`` fits on all the history and forecasts with intervals;
 ``training`` is one run as the app and the decisions need it (backtest, fit,
 forecast, with a run id); ``persistence`` saves a fitted model as JSON and
-Parquet and loads it by refitting. This floor may import ``models``,
+Parquet (LightGBM's trees as its text model) and loads it; ``distributed``
+runs backtests and forecasts over partitions of series, on a Dask cluster
+when asked. This floor may import ``models``,
 ``data``, ``schema`` and ``errors``.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -95,17 +96,21 @@ def train(
     future: pd.DataFrame | None = None,
     progress: Progress | None = None,
     callbacks: Any = None,
+    run_backtest: Callable[..., BacktestResult] | None = None,
 ) -> TrainedRun:
     """Backtest ``spec``'s model, fit it on all of ``df`` and forecast ``spec.horizon`` periods.
 
     Progress runs 0..0.85 over the backtest and 0.85..1 over the final fit.
+    ``run_backtest`` replaces :func:`backtest` (same arguments), e.g. to run the
+    windows on a Dask cluster (:func:`~forecasting.evaluation.distributed.partitioned_backtest`).
     """
     started = time.perf_counter()
     model = spec.build(callbacks=callbacks)
     config = BacktestConfig(horizon=spec.horizon, folds=spec.folds, levels=spec.levels)
     future_notes = check_future(future, df, freq, spec.horizon)
-    result = backtest([model], df, freq, config,
-                      progress=(lambda share, message: progress(0.85 * share, message)) if progress else None)
+    result = (run_backtest or backtest)([model], df, freq, config,
+                                        progress=(lambda share, message: progress(0.85 * share, message))
+                                        if progress else None)
     if progress:
         progress(0.85, f"{model.name}: fitting on all the history")
     fitted = model.refit_copy(result.windows()).fit(df, freq=freq)

@@ -18,6 +18,7 @@ from typing import Literal
 import holidays
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from ..data.events import event_dates
 from ..errors import ConfigError
@@ -145,18 +146,38 @@ class FeatureBuilder:
         return np.expm1(values) if self.config.target_transform == "log1p" else values
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Feature frame aligned with ``df`` (sorted by ``unique_id, ds``; future rows have NaN ``y``)."""
-        return self.combine(self.demand(df), self.exogenous(df))
+        """Feature frame aligned with ``df`` (sorted by ``unique_id, ds``; future rows have NaN ``y``), float32.
+
+        The demand and known-in-advance columns are written straight into one
+        block, so the table exists once.
+        """
+        columns = self._demand(df)
+        columns.update(self._exogenous(df))
+        return _frame(columns, df.index)
 
     def demand(self, df: pd.DataFrame) -> pd.DataFrame:
         """The features built from past demand: the only ones that change while forecasting recursively."""
-        return self._demand(df)
+        return _frame(self._demand(df), df.index)
 
     def exogenous(self, df: pd.DataFrame) -> pd.DataFrame:
         """Calendar, events, holidays, price, promotion and static features: known in advance."""
-        parts = [self._calendar(df[DS]), self._events(df[DS]), self._holidays(df[DS]), self._price_promo(df),
-                 self._static(df)]
-        return pd.concat([p for p in parts if p is not None and len(p.columns)], axis=1).set_axis(df.index)
+        return _frame(self._exogenous(df), df.index)
+
+    def _exogenous(self, df: pd.DataFrame) -> dict:
+        """Known-in-advance columns. Calendar, event and holiday features depend on the date alone, so they are
+        computed once per distinct date and spread to the rows when the block is written."""
+        codes, dates = pd.factorize(df[DS], sort=False)
+        dates = pd.Series(pd.DatetimeIndex(dates).astype("datetime64[ns]"))
+        by_date = [p for p in (self._calendar(dates), self._events(dates), self._holidays(dates)) if p is not None]
+        columns: dict = {}
+        for part in by_date:
+            for name in part.columns:
+                per_date = part[name].to_numpy(dtype=np.float32)
+                columns[name] = lambda per_date=per_date: per_date[codes]  # spread when written: no 2nd copy
+        for part in (self._price_promo(df), self._static(df)):
+            if part is not None:
+                columns.update(part)
+        return columns
 
     @staticmethod
     def combine(demand: pd.DataFrame, exogenous: pd.DataFrame) -> pd.DataFrame:
@@ -164,23 +185,30 @@ class FeatureBuilder:
 
     # -- feature groups -------------------------------------------------------
 
-    def _demand(self, df: pd.DataFrame) -> pd.DataFrame:
+    def _demand(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Lags, rolling windows, smoothed means and differences over the sorted panel in one pass each.
+
+        Every statistic runs over the whole column with windows that stop at
+        the series' first row (a custom window indexer), so no Python loop runs
+        per series; exponentially weighted means use pandas' grouped recursion.
+        """
         cfg, freq = self.config, self.freq
-        y = self.target(df[Y]).astype("float64")
-        groups = y.groupby(df[UID], sort=False)
-        past = groups.shift(1)  # everything below looks at periods before t only
-        past_groups = past.groupby(df[UID], sort=False)
-        out = {f"lag_{k}": groups.shift(k) for k in self.config.lags_for(freq)}
+        y = self.target(df[Y]).to_numpy(dtype="float64")
+        panel = Panel(df[UID])
+        past = panel.shift(y, 1)  # everything below looks at periods before t only
+        out = {f"lag_{k}": (past if k == 1 else panel.shift(y, k)).astype(np.float32) for k in cfg.lags_for(freq)}
+        past_series = pd.Series(past)
         for window in cfg.windows_for(freq):
-            rolling = past_groups.rolling(window, min_periods=1)
+            rolling = past_series.rolling(panel.windows(window), min_periods=1)
             for stat in cfg.rolling_stats:
-                out[f"roll_{stat}_{window}"] = getattr(rolling, stat)().reset_index(level=0, drop=True)
+                out[f"roll_{stat}_{window}"] = getattr(rolling, stat)().to_numpy().astype(np.float32)
+        past_groups = past_series.groupby(panel.codes, sort=False)
         for alpha in cfg.ewm_alphas:
             smoothed = past_groups.ewm(alpha=alpha, adjust=False).mean().reset_index(level=0, drop=True)
-            out[f"ewm_{alpha:g}"] = smoothed.reindex(df.index)
+            out[f"ewm_{alpha:g}"] = smoothed.sort_index().to_numpy().astype(np.float32)
         for d in cfg.diffs:
-            out[f"diff_{d}"] = past - past_groups.shift(d)
-        return pd.DataFrame(out, index=df.index)
+            out[f"diff_{d}"] = (past - panel.shift(y, 1 + d)).astype(np.float32)
+        return out
 
     def _calendar(self, ds: pd.Series) -> pd.DataFrame | None:
         if not self.config.calendar:
@@ -231,31 +259,83 @@ class FeatureBuilder:
                                  "days_after_holiday": after}, index=ds.index)
         return pd.DataFrame({"holidays_in_period": _dates_in_period(ds, days, family)}, index=ds.index)
 
-    def _price_promo(self, df: pd.DataFrame) -> pd.DataFrame | None:
-        out = {}
+    def _price_promo(self, df: pd.DataFrame) -> dict[str, np.ndarray] | None:
+        out: dict[str, np.ndarray] = {}
+        panel = Panel(df[UID]) if (self.has_price_ or self.has_promo_) else None
         if self.has_price_:
-            price = df[PRICE].astype("float64")
-            usual = price.groupby(df[UID], sort=False).transform(
-                lambda s: s.shift(1).rolling(PRICE_MEMORY[freq_family(self.freq)], min_periods=1).max()
-            )
-            out["log_price"] = np.log(price.clip(lower=1e-6))
-            out["price_vs_usual"] = (price / usual).fillna(1.0)
+            price = df[PRICE].to_numpy(dtype="float64")
+            window = panel.windows(PRICE_MEMORY[freq_family(self.freq)])
+            usual = pd.Series(panel.shift(price, 1)).rolling(window, min_periods=1).max().to_numpy()
+            out["log_price"] = np.log(np.clip(price, 1e-6, None))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = price / usual
+            out["price_vs_usual"] = np.where(np.isnan(ratio), 1.0, ratio)
         if self.has_promo_:
-            promo = df[PROMO].astype("float64").fillna(0)
+            promo = np.nan_to_num(df[PROMO].to_numpy(dtype="float64"), nan=0.0)
             out["promo"] = promo
-            groups = promo.groupby(df[UID], sort=False)
-            out["promo_last_period"] = groups.shift(1).fillna(0)  # the period after a promotion often dips
-            out["promo_next_period"] = groups.shift(-1).fillna(0)  # and the one before it (buyers wait)
+            out["promo_last_period"] = np.nan_to_num(panel.shift(promo, 1))  # the period after a promotion often dips
+            out["promo_next_period"] = np.nan_to_num(panel.shift(promo, -1))  # and the one before it (buyers wait)
         for column in self.drivers_:
-            out[f"driver_{column}"] = df[column].astype("float64") if column in df.columns else np.nan
-        return pd.DataFrame(out, index=df.index) if out else None
+            out[f"driver_{column}"] = df[column].to_numpy(dtype="float64") if column in df.columns \
+                else np.full(len(df), np.nan)
+        return out or None
 
-    def _static(self, df: pd.DataFrame) -> pd.DataFrame:
-        out = {"series_level": np.log1p(df[UID].map(self.level_).astype("float64").fillna(0))}
+    def _static(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
+        codes, ids = pd.factorize(df[UID], sort=False)
+        level = self.level_.reindex(pd.Index(ids).astype(self.level_.index.dtype)).to_numpy(dtype="float64")
+        out = {"series_level": np.log1p(np.nan_to_num(level, nan=0.0))[codes]}
         if self.categories_:
-            codes = pd.Categorical(df[CATEGORY].astype(str), categories=self.categories_).codes
-            out["category"] = codes.astype("float64")
-        return pd.DataFrame(out, index=df.index)
+            category_codes, names = pd.factorize(df[CATEGORY], sort=False)
+            known = pd.Categorical(pd.Index(names).astype(str), categories=self.categories_).codes
+            out["category"] = np.append(known, -1)[category_codes].astype("float64")  # missing -> -1, as before
+        return out
+
+
+class Panel:
+    """Where each series starts and ends in a column sorted by ``unique_id, ds``: shifts and windows that never
+    cross from one series into the next, computed over the whole column at once."""
+
+    def __init__(self, ids: pd.Series) -> None:
+        self.codes = pd.factorize(ids, sort=False)[0]
+        n = len(self.codes)
+        boundaries = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]]) if n else np.zeros(0, int)
+        lengths = np.diff(np.r_[boundaries, n])
+        self.position = np.arange(n)
+        self.start = np.repeat(boundaries, lengths)  # first row of each row's series
+        self.end = np.repeat(boundaries + lengths, lengths)  # one past its last row
+
+    def shift(self, values: np.ndarray, k: int) -> np.ndarray:
+        """``values`` moved ``k`` rows later within each series (earlier for negative ``k``); NaN where none."""
+        source = self.position - k
+        inside = (source >= self.start) & (source < self.end)
+        out = np.full(len(values), np.nan)
+        out[inside] = values[source[inside]]
+        return out
+
+    def windows(self, window: int) -> SeriesWindows:
+        return SeriesWindows(start=self.start, window_size=window)
+
+
+class SeriesWindows(BaseIndexer):
+    """Trailing windows of ``window_size`` rows that stop at each row's series start (``start``: per row)."""
+
+    def get_window_bounds(self, num_values=0, min_periods=None, center=None, closed=None, step=None):
+        end = np.arange(1, num_values + 1, dtype=np.int64)
+        begin = np.maximum(end - self.window_size, self.start[:num_values]).astype(np.int64)
+        return begin, end
+
+
+def _frame(columns: dict, index: pd.Index) -> pd.DataFrame:
+    """One float32 block: half the memory of float64, and what LightGBM bins anyway (columns are freed as they
+    are copied in, so the float64 intermediates never all live beside the block)."""
+    if not columns:
+        return pd.DataFrame(index=index)
+    names = list(columns)
+    values = np.empty((len(names), len(index)), dtype=np.float32).T  # column-major: each column contiguous,
+    for i, name in enumerate(names):  # and LightGBM reads it without copying
+        column = columns.pop(name)
+        values[:, i] = column() if callable(column) else column
+    return pd.DataFrame(values, index=index, columns=names, copy=False)
 
 
 def _distance_to_dates(ds: pd.Series, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +407,8 @@ def training_table(builder: FeatureBuilder, df: pd.DataFrame) -> tuple[pd.DataFr
     X = builder.transform(df)
     y = builder.target(df[Y])
     usable = X["lag_1"].notna().to_numpy()
-    return X[[c for c in X.columns if X.loc[usable, c].notna().any()]], y, usable
+    keep = [c for c in X.columns if not np.isnan(X[c].to_numpy()[usable]).all()]
+    return (X if len(keep) == X.shape[1] else X[keep]), y, usable
 
 
 def recent_tail(df: pd.DataFrame, config: FeatureConfig, freq: str) -> pd.DataFrame:
@@ -384,7 +465,7 @@ class StepDemand:
             out[f"ewm_{alpha:g}"] = self.ewm[alpha]
         for d in self.cfg.diffs:
             out[f"diff_{d}"] = self._value(rows - 1, rows) - self._value(rows - 1 - d, rows)
-        return pd.DataFrame(out, index=self.work.index[rows])
+        return _frame(out, self.work.index[rows])
 
     def record(self, rows: np.ndarray, values: np.ndarray) -> None:
         """Store a step's forecasts and move the smoothed means on to the next step's rows."""
@@ -403,13 +484,12 @@ class StepDemand:
 
     def _trailing_unknown(self, rows: np.ndarray) -> np.ndarray:
         """Unknown demand values right before each series' first forecast row (they decay the smoothed mean)."""
-        gaps = np.zeros(len(rows))
-        for i, row in enumerate(rows):
-            j = row - 1
-            while j >= self.start[row] and np.isnan(self.y[j]):
-                gaps[i] += 1
-                j -= 1
-        return gaps
+        position = np.arange(len(self.y))
+        last_known = np.maximum.accumulate(np.where(np.isnan(self.y), -1, position))  # latest known row so far
+        before = rows - 1
+        floor = self.start[rows] - 1  # the row before the series starts
+        latest = np.maximum(last_known[np.maximum(before, 0)], floor)
+        return (before - latest).astype("float64")
 
 
 def recursive_forecast(

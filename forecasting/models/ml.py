@@ -201,7 +201,7 @@ class HistGradientBoostingModel(GlobalFeatureModel):
     description = "scikit-learn's histogram gradient-boosted trees over all series, on one thread."
     params = (
         Param("max_iter", "int", 300, 10, 5000, help="Boosting rounds."),
-        Param("learning_rate", "float", 0.05, 0.001, 1.0, help="Step size of each round.", log=True),
+        Param("learning_rate", "float", 0.1, 0.001, 1.0, help="Step size of each round.", log=True),
         Param("max_leaf_nodes", "int", 31, 2, 512, help="Leaves per tree."),
         Param("min_samples_leaf", "int", 20, 1, 1000, help="Fewest rows in a leaf."),
         Param("l2_regularization", "float", 0.0, 0.0, 100.0, help="L2 penalty on leaf values."),
@@ -231,11 +231,11 @@ VALIDATION_PERIODS = {"D": 28, "W": 8, "M": 3}
 class GradientBoostingModel(GlobalFeatureModel):
     """LightGBM over all series: all cores, rounds chosen on the last periods, saved as LightGBM's text model.
 
-    With early stopping, a first fit holds out the last ``validation_periods``
-    of the panel (time-ordered, never shuffled) and stops when their error has
-    not improved for ``early_stopping_rounds`` rounds; the model is then refitted
-    on every row with the best number of rounds, so the most recent periods
-    still teach it. Poisson and Tweedie objectives model counts through a log
+    With early stopping, the fit holds out the last ``validation_periods`` of
+    the panel (time-ordered, never shuffled) and stops when their error has not
+    improved for ``early_stopping_rounds`` rounds, keeping the best round. With
+    ``refit`` it then trains again on every row for that many rounds, so the
+    held-out periods teach it too (twice the time). Poisson and Tweedie objectives model counts through a log
     link, so they learn demand on its own scale (the ``log1p`` target transform
     is not applied for them).
     """
@@ -247,7 +247,7 @@ class GradientBoostingModel(GlobalFeatureModel):
     requires = ("lightgbm",)
     params = (
         Param("max_iter", "int", 500, 10, 5000, help="Most boosting rounds; early stopping usually ends sooner."),
-        Param("learning_rate", "float", 0.05, 0.001, 1.0, help="Step size of each round.", log=True),
+        Param("learning_rate", "float", 0.1, 0.001, 1.0, help="Step size of each round.", log=True),
         Param("num_leaves", "int", 31, 2, 1024, help="Leaves per tree."),
         Param("min_child_samples", "int", 20, 1, 10000, help="Fewest rows in a leaf."),
         Param("reg_lambda", "float", 0.0, 0.0, 100.0, help="L2 penalty on leaf values."),
@@ -259,7 +259,10 @@ class GradientBoostingModel(GlobalFeatureModel):
               help="Stop when the held-out periods have not improved for this many rounds; 0 trains every round."),
         Param("validation_periods", "int", 0, 0, 1000,
               help="Last periods held out to choose the rounds; 0 means 28 days, 8 weeks or 3 months."),
-        Param("n_jobs", "int", -1, -1, 512, help="Threads; -1 uses every core."),
+        Param("refit", "bool", False,
+              help="After early stopping, train again on every period with the chosen rounds (about twice the "
+                   "time); off, the stopped model is used, its lags still read the latest periods."),
+        Param("n_jobs", "int", -1, -1, 512, help="Threads; -1 uses every core that is not busy (same trees)."),
     )
 
     def _feature_config(self) -> FeatureConfig:
@@ -284,27 +287,31 @@ class GradientBoostingModel(GlobalFeatureModel):
         self.builder_ = FeatureBuilder(self._feature_config(), self.freq_).fit(df)
         X, y, usable = training_table(self.builder_, df)
         self.columns_ = list(X.columns)
-        rows = np.flatnonzero(usable)
-        data = X.to_numpy(dtype=np.float32)[rows]  # LightGBM bins float32 as well as float64, at half the memory
-        del X
-        label = y.to_numpy(dtype=np.float64)[rows]
         categorical = [i for i, c in enumerate(self.columns_) if c == "category"]
+        # The float32 feature block is handed over without a copy and binned once; the rows a model learns
+        # from are subsets of the binned table.
+        full = lgb.Dataset(X.to_numpy(), label=y.to_numpy(dtype=np.float64), feature_name=self.columns_,
+                           categorical_feature=categorical, params={"verbosity": -1, "max_bin": 255},
+                           free_raw_data=True).construct()
+        del X
+        rows = np.flatnonzero(usable)
         params = self._lgb_params()
-        full = lgb.Dataset(data, label=label, feature_name=self.columns_, categorical_feature=categorical,
-                           params={"verbosity": -1, "max_bin": 255}, free_raw_data=True).construct()
-        del data
-        rounds = self.max_iter
         held_out = self._validation_rows(df[DS].to_numpy()[rows])
-        self.best_iteration_ = rounds
+        self.best_iteration_ = self.max_iter
         if self.early_stopping_rounds and held_out.any() and not held_out.all():
-            train_set = full.subset(np.flatnonzero(~held_out))
-            valid_set = full.subset(np.flatnonzero(held_out))
-            probe = lgb.train(params, train_set, num_boost_round=rounds, valid_sets=[valid_set],
+            probe = lgb.train(params, full.subset(rows[~held_out]), num_boost_round=self.max_iter,
+                              valid_sets=[full.subset(rows[held_out])],
                               callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
-            rounds = max(int(probe.best_iteration or rounds), 1)
-            self.best_iteration_ = rounds
-            del probe, train_set, valid_set
-        self.booster_ = lgb.train(params, full, num_boost_round=rounds)
+            self.best_iteration_ = max(int(probe.best_iteration or self.max_iter), 1)
+            if self.refit:
+                del probe
+                self.booster_ = lgb.train(params, full.subset(rows), num_boost_round=self.best_iteration_)
+            else:
+                probe.free_dataset()
+                self.booster_ = probe
+                self.booster_.best_iteration = self.best_iteration_
+        else:
+            self.booster_ = lgb.train(params, full.subset(rows), num_boost_round=self.max_iter)
         self.tail_ = recent_tail(df, self.builder_.config, self.freq_)
         self.warnings_: list[str] = []
 
@@ -349,4 +356,15 @@ class GradientBoostingModel(GlobalFeatureModel):
 
 
 def _threads(n_jobs: int) -> int:
-    return (os.cpu_count() or 1) if n_jobs < 1 else int(n_jobs)
+    """Threads for LightGBM: ``n_jobs``, or for -1 every core not already busy.
+
+    OpenMP threads wait on each other at every tree level; on a machine whose
+    cores are taken by other processes two threads measured 17x slower than one.
+    The trees do not depend on the thread count (column-wise, deterministic
+    histograms; a test checks it), so this changes the time, never the numbers.
+    """
+    if n_jobs >= 1:
+        return int(n_jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy = int(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, min(cores, cores - busy + 1))

@@ -93,3 +93,10 @@ def test_a_damaged_text_model_is_refused(tiny_panel, tmp_path):
 def test_scikit_learn_boosting_stays_available(tiny_panel):
     forecast = get_model("hist_gradient_boosting", max_iter=20).fit(tiny_panel).predict(7)
     assert forecast["hist_gradient_boosting"].notna().all()
+
+
+def test_the_thread_count_changes_the_time_not_the_trees(tiny_panel):
+    one = get_model("gradient_boosting", max_iter=30, n_jobs=1).fit(tiny_panel)
+    two = get_model("gradient_boosting", max_iter=30, n_jobs=2).fit(tiny_panel)
+    assert one.model_text().split("parameters:")[0] == two.model_text().split("parameters:")[0]
+    pd.testing.assert_frame_equal(one.predict(HORIZON), two.predict(HORIZON))
