@@ -15,6 +15,7 @@ import streamlit as st
 from ui import state
 from ui.data_access import load_sample_on_first_start
 from ui.widgets import sidebar_summary
+from ui.workspace import user_box
 
 st.set_page_config(page_title="Demand forecasting studio", layout="wide")
 state.init_state()
@@ -29,6 +30,7 @@ page = st.navigation(
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
             st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
             st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
+            st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
         ],
         "Decisions": [
             st.Page("pages/inventory.py", title="Inventory", icon=":material/inventory_2:"),
@@ -42,3 +44,4 @@ if page is not data_page:  # the Data page loads the sample itself, after drawin
     load_sample_on_first_start()
 page.run()
 sidebar_summary()
+user_box()

@@ -37,6 +37,9 @@ CLI_FLAGS = {
     "horizon": "--horizon",
     "workers": "--workers",
     "scheduler": "--scheduler",
+    "measure": "--measure",
+    "currency": "--currency",
+    "store": "--store",
 }
 
 #: ``(setting, value) -> words`` for a setting named in a fix template.

@@ -12,11 +12,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting.data.export import with_id_columns
+from forecasting.data.export import csv_bytes, with_id_columns
+from forecasting.data.measure import Measure
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import alert_series_figure
-from forecasting.recommend.alerts import KINDS, AlertSettings, find_alerts
+from forecasting.recommend.alerts import KINDS, PAST_KINDS, AlertSettings, find_alerts
 from ui import state
 from ui.data_access import Loaded
 from ui.messages import show_error
@@ -26,6 +27,12 @@ from ui.widgets import kept
 KIND_LABELS = {"anomaly": "Anomaly in history", "demand_shift": "Demand shift", "bias_drift": "Forecast bias",
                "stockout_risk": "Stock-out risk", "overstock": "Overstock"}
 EXPLORE_PAGE = "pages/explore.py"
+COLUMNS = {
+    "kind": st.column_config.TextColumn("kind"),
+    "ds": st.column_config.DateColumn("date"),
+    "revenue_at_stake": st.column_config.NumberColumn("money at stake", format="%,.0f"),
+    "message": st.column_config.TextColumn("what to check", width="large"),
+    "score": st.column_config.NumberColumn("score", format="%.2f")}
 
 
 def main() -> None:
@@ -46,13 +53,19 @@ def main() -> None:
         st.success("No alerts with these thresholds.")
         return
     shown = _filtered(alerts)
-    st.dataframe(shown, hide_index=True, width="stretch", height=360, column_config={
-        "kind": st.column_config.TextColumn("kind"),
-        "ds": st.column_config.DateColumn("date"),
-        "revenue_at_stake": st.column_config.NumberColumn("money at stake", format="%,.0f"),
-        "message": st.column_config.TextColumn("what to check", width="large"),
-        "score": st.column_config.NumberColumn("score", format="%.2f")})
-    st.download_button("Alerts (CSV)", with_id_columns(alerts, data.dataset.mapping).to_csv(index=False).encode(),
+    past = shown["kind"].isin(PAST_KINDS)
+    st.subheader("Risks ahead")
+    if (~past).any():
+        st.dataframe(shown[~past], hide_index=True, width="stretch", height=300, column_config=COLUMNS)
+    else:
+        st.caption("No risk ahead with these thresholds.")
+    if past.any():
+        st.subheader("Anomalies in the history")
+        st.caption("Past periods far from their neighbours: check them for data errors or one-off events. They are "
+                   "reported apart because nothing is at stake any more.")
+        st.dataframe(shown[past].drop(columns="revenue_at_stake"), hide_index=True, width="stretch", height=240,
+                     column_config=COLUMNS)
+    st.download_button("Alerts (CSV)", csv_bytes(with_id_columns(alerts, data.dataset.mapping)),
                        f"alerts_{run.name}.csv", mime="text/csv", icon=":material/download:", key="alerts_csv")
     _series(data, planning, alerts, shown)
 
@@ -82,20 +95,22 @@ def _settings() -> AlertSettings:
 
 @st.cache_data(max_entries=16, show_spinner="Looking for anomalies and exceptions ...")
 def _alerts_cached(data_key: str, model: str, seconds: float, products: pd.DataFrame, forecast: pd.DataFrame,
-                   settings: AlertSettings, _frame: pd.DataFrame, _run: TrainedRun) -> pd.DataFrame:
-    return find_alerts(_frame, _run.freq, _run, products, forecast=forecast, settings=settings)
+                   settings: AlertSettings, measure: Measure, _frame: pd.DataFrame, _run: TrainedRun) -> pd.DataFrame:
+    return find_alerts(_frame, _run.freq, _run, products, forecast=forecast, settings=settings, measure=measure)
 
 
 def _alerts(data: Loaded, run: TrainedRun, products: pd.DataFrame, forecast: pd.DataFrame,
             settings: AlertSettings) -> pd.DataFrame:
-    return _alerts_cached(data.key, run.name, run.seconds, products, forecast, settings, data.result.frame, run)
+    return _alerts_cached(data.key, run.name, run.seconds, products, forecast, settings, data.dataset.measure,
+                          data.result.frame, run)
 
 
 def _headline(alerts: pd.DataFrame) -> None:
     counts = alerts["kind"].value_counts()
     cols = st.columns(len(KINDS) + 1)
     cols[0].metric("Money at stake", f"{alerts['revenue_at_stake'].sum():,.0f}",
-                   help="Sum over all alerts (see the method below the table for each kind).")
+                   help="Sum over the risks ahead (see the method below the table for each kind); past anomalies "
+                        "have nothing at stake.")
     for col, kind in zip(cols[1:], KINDS, strict=True):
         col.metric(KIND_LABELS[kind], f"{int(counts.get(kind, 0)):,}")
 
@@ -114,8 +129,8 @@ def _series(data: Loaded, planning: pd.DataFrame, alerts: pd.DataFrame, shown: p
                help="Series with alerts, most money at stake first.")
     mine = alerts[alerts["unique_id"] == uid]
     for row in mine.to_dict("records"):
-        st.markdown(f"**{KIND_LABELS[row['kind']]}** ({row['severity']}, {row['revenue_at_stake']:,.0f} at stake): "
-                    f"{row['message']}")
+        stake = "" if pd.isna(row["revenue_at_stake"]) else f", {row['revenue_at_stake']:,.0f} at stake"
+        st.markdown(f"**{KIND_LABELS[row['kind']]}** ({row['severity']}{stake}): {row['message']}")
     st.plotly_chart(alert_series_figure(data.result.frame, planning, alerts, uid), width="stretch",
                     key="alerts_chart")
     if st.button("Open this series on the Explore page", key="alerts_open_explore", icon=":material/insights:"):
@@ -124,15 +139,16 @@ def _series(data: Loaded, planning: pd.DataFrame, alerts: pd.DataFrame, shown: p
     with st.expander("How the alerts are found"):
         st.markdown(
             "- **Anomaly**: a past period far from its neighbours: the robust score of root sales against a "
-            "rolling median (the cleaning step's), doubled on promotion and event days. Money at stake: units away "
-            "from the usual level x price.\n"
+            "rolling median (the cleaning step's), doubled on promotion and event days. Reported apart: it is "
+            "past, so nothing is at stake.\n"
             "- **Demand shift**: the forecast for the next 4 weeks against the same weeks a year ago (the last 4 "
             "weeks with less history), beyond the threshold and beyond count noise. Money: the change x price.\n"
             "- **Forecast bias**: in the latest backtest window the forecast ran consistently high or low (mean "
             "error / its standard error above t). Money: the bias over the window x price.\n"
             "- **Stock-out risk** and **overstock** come from the Inventory page's recommendation: the chance of "
-            "running out within the lead time, and stock lasting beyond the days-of-cover threshold. Money: "
-            "expected lost revenue; capital in the units beyond the threshold.")
+            "running out within the lead time, and stock lasting beyond the days-of-cover threshold; both need "
+            "stock on hand (a products file or a stock column). Money: expected lost revenue; capital in the units "
+            "beyond the threshold.")
 
 
 def _preselect_explore(uid: str) -> None:

@@ -45,6 +45,7 @@ SHAPE_LABELS = {"panel": "Panel: one row per series and period", "order_lines": 
                 "wide": "Wide: one column per series"}
 # Streamlit shows a select whose value is None as "Choose an option", so "nothing" gets a label of its own.
 NONE, KEEP, AUTO, DEFAULT, ALL = "(none)", "keep", "auto", "default", "all"
+DETECT = "detect"
 FREQ_LABELS = {KEEP: "Keep the file's own", "D": "Daily", "W": "Weekly", "M": "Monthly"}
 SEVERITY_LABELS = {"error": "⛔ error", "warning": "⚠️ warning", "info": "ℹ️ info"}
 GAP_LABELS = {AUTO: "Automatic (zero for order lines, unknown for panels)", "zero": "Zero sales",
@@ -85,8 +86,8 @@ def main() -> None:
         _still_using()
         return
     current = state.loaded()
-    options = load_options(choices)
     try:
+        options = load_options(choices)
         dataset = current.dataset if current and current.matches(ref, options) else load(ref, options, data)
     except ForecastingError as exc:
         _failed(exc)
@@ -215,7 +216,11 @@ FIELDS = {
     "shape": ("Table shape", "How rows relate to periods."),
     "freq": ("Frequency", "Sum the data into days, weeks (Monday to Sunday) or months."),
     "date_format": ("Date format (only if dates are read wrong)", "strptime codes, e.g. %d/%m/%Y or %m/%d/%Y."),
+    "measure": ("The quantity to forecast is", "Units (a quantity) or a sales value (money): detected from the "
+                "column's name and values. Inventory orders units, so a sales value needs prices."),
+    "currency": ("Currency symbol", "Shown before money amounts, e.g. $ or EUR (optional)."),
 }
+MEASURE_LABELS = {DETECT: "detect", "units": "units (a quantity)", "money": "a sales value (money)"}
 
 
 def _wkey(field: str) -> str:
@@ -228,8 +233,10 @@ def _to_widget(field: str, value):
         return list(value or [])
     if field == "freq":
         return value or KEEP
-    if field == "date_format":
+    if field in ("date_format", "currency"):
         return value or ""
+    if field == "measure":
+        return value or DETECT
     return NONE if value is None else value
 
 
@@ -237,7 +244,9 @@ def _from_widget(field: str, value):
     """Inverse of :func:`_to_widget`."""
     if field in ("ids", "drivers", "series"):
         return list(value)
-    blank = {"freq": KEEP, "date_format": "", "shape": None}.get(field, NONE)
+    if field == "currency":
+        return value
+    blank = {"freq": KEEP, "date_format": "", "shape": None, "measure": DETECT}.get(field, NONE)
     return None if value == blank else value
 
 
@@ -278,9 +287,13 @@ def _mapping_editor(ref: FileRef, columns: list[str], choices: dict) -> dict:
         new["series"] = multi(st, "series")
     else:
         new["series"] = list(choices.get("series") or [])
-    with st.expander("Date format"):
+    with st.expander("Date format, units or money"):
+        row = st.columns(3)
         label, help_text = FIELDS["date_format"]
-        new["date_format"] = st.text_input(label, key=_wkey("date_format"), help=help_text).strip()
+        new["date_format"] = row[0].text_input(label, key=_wkey("date_format"), help=help_text).strip()
+        new["measure"] = select(row[1], "measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.get)
+        label, help_text = FIELDS["currency"]
+        new["currency"] = row[2].text_input(label, key=_wkey("currency"), help=help_text, max_chars=5).strip()
     new = {field: _from_widget(field, value) for field, value in new.items()}
     st.session_state[state.DATA_CHOICES][ref] = new
     return new

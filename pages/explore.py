@@ -13,6 +13,7 @@ import streamlit as st
 
 from forecasting.analysis import explore, hierarchy
 from forecasting.data.frequency import PERIOD_NAMES
+from forecasting.data.measure import Measure
 from forecasting.errors import ForecastingError
 from forecasting.plots import explore as plots
 from forecasting.schema import freq_family
@@ -37,10 +38,10 @@ def main() -> None:
     history, season, profiles, price, classes = lazy_tabs(TABS, "explore_tab")
     if history.open:
         with history:
-            _history(series, name, freq)
+            _history(series, name, freq, data.dataset.measure)
             if level == "total" and "category" in hierarchy.available_levels(frame):
-                st.plotly_chart(plots.history_figure(hierarchy.aggregate(frame, "category"), title="By category"),
-                                width="stretch")
+                st.plotly_chart(plots.history_figure(hierarchy.aggregate(frame, "category"), title="By category",
+                                                     y_label=data.dataset.measure.label), width="stretch")
     if season.open:
         with season:
             _decomposition(series, freq)
@@ -55,15 +56,19 @@ def main() -> None:
             _abc_xyz(chosen if level == "category" else frame, level, name)
 
 
-def _history(series: pd.DataFrame, name: str, freq: str) -> None:
+def _history(series: pd.DataFrame, name: str, freq: str, measure: Measure) -> None:
     summary = explore.series_summary(series)
     period = PERIOD_NAMES[freq_family(freq)]
     cols = st.columns(4)
-    cols[0].metric("Units sold", f"{summary['total']:,.0f}")
+    cols[0].metric("Units sold" if not measure.is_money else "Sales value",
+                   f"{summary['total']:,.0f}" if not measure.is_money else measure.amount(summary["total"])
+                   .removesuffix(" in sales"))
     cols[1].metric(f"Mean per {period}", f"{summary['mean']:,.1f}")
     cols[2].metric(f"{period.capitalize()}s without sales", f"{summary['zero_share']:.0%}")
     cols[3].metric(f"{period.capitalize()}s", f"{summary['periods']:,}")
-    st.plotly_chart(plots.history_figure(series, title=f"{name}: units per {period}"), width="stretch")
+    label = measure.label
+    st.plotly_chart(plots.history_figure(series, title=f"{name}: {label} per {period}", y_label=label),
+                    width="stretch")
 
 
 def _decomposition(series: pd.DataFrame, freq: str) -> None:

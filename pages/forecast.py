@@ -17,17 +17,19 @@ from forecasting.analysis import hierarchy
 from forecasting.analysis.diagnostics import error_by_step
 from forecasting.analysis.explain import feature_importance
 from forecasting.analysis.hierarchy import level_view
-from forecasting.data.export import excel_bytes, with_id_columns
+from forecasting.data.export import csv_bytes, excel_bytes, with_id_columns
 from forecasting.data.frequency import PERIOD_NAMES
+from forecasting.data.measure import Measure
 from forecasting.evaluation.training import TrainedRun, compare_runs
 from forecasting.plots import forecast as plots
 from forecasting.plots.report import html_report
 from forecasting.schema import freq_family
 from ui import state
 from ui.data_access import Loaded
+from ui.plan_editor import plan_editor
 from ui.widgets import lazy_tabs, level_picker
 
-TABS = ["Leaderboard", "Error by step ahead", "What the model relies on", "Table and downloads", "Notes"]
+TABS = ["Leaderboard", "Future plan", "Error by step ahead", "What the model relies on", "Table and downloads", "Notes"]
 
 
 def main() -> None:
@@ -45,20 +47,24 @@ def main() -> None:
     if picked != run.run_id:
         st.session_state[state.TRAIN_CHOSEN] = picked
         run = runs[picked]
+    st.caption(state.why_chosen(run))
     planning = state.planning_forecast()
-    _headline(run, planning)
+    _headline(run, planning, data.dataset.measure)
     level, name = level_picker(frame, "forecast")
     view = _view(data.key, run.run_id, level, name, planning, run, frame)
     figure = plots.forecast_figure(view, title=f"{name}: forecast and backtest", history_periods=_shown(run),
-                                   levels=run.spec.levels)
+                                   levels=run.spec.levels, y_label=data.dataset.measure.label)
     st.plotly_chart(figure, width="stretch", key="forecast_chart")
     st.caption("Dotted: what the model forecast in each backtest window, made without seeing those periods. "
                "Bands: the range the actuals should fall in 80% and 95% of the time, sized by the model's own "
                "errors in the last backtest windows" + (" at this level." if level != "series" else "."))
-    board, steps, importance, table, notes = lazy_tabs(TABS, "forecast_tab")
+    board, plan, steps, importance, table, notes = lazy_tabs(TABS, "forecast_tab")
     if board.open:
         with board:
             _leaderboard(list(runs.values()))
+    if plan.open:
+        with plan:
+            plan_editor(run, data)
     if steps.open:
         with steps:
             _error_by_step(run)
@@ -85,7 +91,7 @@ def _shown(run: TrainedRun) -> int:
     return (run.spec.folds + 3) * run.spec.horizon
 
 
-def _headline(run: TrainedRun, planning: pd.DataFrame) -> None:
+def _headline(run: TrainedRun, planning: pd.DataFrame, measure: Measure) -> None:
     score = run.score
     columns = st.columns(5)
     columns[0].metric("MASE", f"{score['mase']:.3f}", help="Below 1 beats a one-season-ago forecast.")
@@ -95,7 +101,9 @@ def _headline(run: TrainedRun, planning: pd.DataFrame) -> None:
     total, model_total = planning["yhat"].sum(), planning["yhat_model"].sum()
     delta = f"{100 * (total / model_total - 1):+.1f}% adjusted" if model_total and abs(total - model_total) > 1e-9 \
         else None
-    columns[4].metric(f"Units over the next {run.spec.horizon} periods", f"{total:,.0f}", delta=delta)
+    what = "Units" if not measure.is_money else "Sales value"
+    value = f"{total:,.0f}" if not measure.is_money else measure.amount(total).removesuffix(" in sales")
+    columns[4].metric(f"{what} over the next {run.spec.horizon} periods", value, delta=delta)
 
 
 def _leaderboard(runs: list[TrainedRun]) -> None:
@@ -143,7 +151,7 @@ def _downloads(run: TrainedRun, planning: pd.DataFrame, data: Loaded, figure, na
     st.dataframe(table, hide_index=True, width="stretch", height=300)
     stem = f"forecast_{run.name}_h{run.spec.horizon}"
     left, middle, right = st.columns(3)
-    left.download_button("Forecast (CSV)", table.to_csv(index=False).encode("utf-8"), f"{stem}.csv",
+    left.download_button("Forecast (CSV)", csv_bytes(table), f"{stem}.csv",
                          mime="text/csv", icon=":material/download:", key="forecast_csv")
     middle.download_button("Forecast, backtest and scores (Excel)", lambda: _workbook(run, table), f"{stem}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -165,15 +173,17 @@ def _report(run: TrainedRun, data: Loaded, figure, name: str, table: pd.DataFram
     facts = data.facts()
     summary = {"data": facts["file"], "series": facts["series"], "history": f"{facts['start']:%Y-%m-%d} to "
                f"{facts['end']:%Y-%m-%d}", "frequency": facts["freq_name"], "model": run.name,
-               "horizon": run.spec.horizon, "forecast units": f"{table['yhat'].sum():,.0f}"}
+               "horizon": run.spec.horizon, "forecast": data.dataset.measure.amount(table["yhat"].sum())}
     steps = error_by_step(run.backtest.predictions, [run.name, "seasonal_naive"])
     total = _view(data.key, run.run_id, "total", hierarchy.TOTAL, planning, run, data.result.frame)
     figures = [("Total forecast", plots.forecast_figure(total, title="Total: forecast and backtest",
-                                                        history_periods=_shown(run), levels=run.spec.levels))]
+                                                        history_periods=_shown(run), levels=run.spec.levels,
+                                                        y_label=data.dataset.measure.label))]
     if name != hierarchy.TOTAL:
         figures.append((name, figure))
     figures.append(("Error by step ahead", plots.error_by_step_figure(steps, unit=PERIOD_NAMES[freq_family(run.freq)])))
     by_series = table.groupby("unique_id", sort=True)[["yhat", "yhat_model"]].sum().reset_index()
+    summary["measure"] = data.dataset.measure.label
     return html_report(f"Demand forecast: {facts['file']}", summary, compare_runs([run]), figures,
                        settings=run.spec.describe(), tables=[("Forecast units per series", by_series)],
                        notes=run.notes)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting.data.export import with_id_columns
+from forecasting.data.export import csv_bytes, with_id_columns
+from forecasting.data.measure import Measure
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
 from forecasting.plots.inventory import projected_stock_figure, service_level_figure, simulation_figure
@@ -96,17 +97,29 @@ def _options() -> PolicyOptions:
 
 @st.cache_data(max_entries=16, show_spinner="Working out safety stocks and orders ...")
 def _plan_cached(data_key: str, model: str, seconds: float, products: pd.DataFrame, forecast: pd.DataFrame,
-                 options: PolicyOptions, _frame: pd.DataFrame, _run: TrainedRun) -> InventoryPlan:
-    return recommend_inventory(_frame, _run.freq, _run, products, forecast=forecast, options=options)
+                 options: PolicyOptions, measure: Measure, _frame: pd.DataFrame, _run: TrainedRun) -> InventoryPlan:
+    return recommend_inventory(_frame, _run.freq, _run, products, forecast=forecast, options=options,
+                               measure=measure)
 
 
 def _plan(data: Loaded, run: TrainedRun, products: pd.DataFrame, forecast: pd.DataFrame,
           options: PolicyOptions) -> InventoryPlan:
-    return _plan_cached(data.key, run.name, run.seconds, products, forecast, options, data.result.frame, run)
+    return _plan_cached(data.key, run.name, run.seconds, products, forecast, options, data.dataset.measure,
+                        data.result.frame, run)
 
 
 def _headline(plan: InventoryPlan) -> None:
     table = plan.table
+    known = table["on_hand"].notna()
+    if not known.any():
+        st.info("Stock on hand is unknown, so this page shows the policy for each series (safety stock, reorder "
+                "point, order-up-to level) but no order quantities, days of cover or stock-out risk: those need "
+                "stock on hand. Add it in the products table below (On hand), or map a stock column on the Data "
+                "page.", icon=":material/inventory_2:")
+        columns = st.columns(2)
+        columns[0].metric("Series with a policy", f"{int(table['reorder_point'].notna().sum()):,} of {len(table):,}")
+        columns[1].metric("Total safety stock", f"{table['safety_stock'].sum():,.0f}")
+        return
     ordering = table[table["order_qty"] > 0]
     columns = st.columns(4)
     columns[0].metric("Series to order now", f"{len(ordering):,} of {len(table):,}")
@@ -124,10 +137,10 @@ def _table(plan: InventoryPlan, data: Loaded, run: TrainedRun) -> None:
     st.dataframe(plan.table[list(SHOWN)], hide_index=True, width="stretch", height=360, column_config=SHOWN)
     table = with_id_columns(plan.table, data.dataset.mapping)
     left, right = st.columns(2)
-    left.download_button("Recommendations (CSV)", table.to_csv(index=False).encode("utf-8"),
+    left.download_button("Recommendations (CSV)", csv_bytes(table),
                          f"inventory_{run.name}.csv", mime="text/csv", icon=":material/download:",
                          key="inventory_csv")
-    right.download_button("Projected stock per period (CSV)", plan.projection.to_csv(index=False).encode("utf-8"),
+    right.download_button("Projected stock per period (CSV)", csv_bytes(plan.projection),
                           f"inventory_projection_{run.name}.csv", mime="text/csv", icon=":material/download:",
                           key="inventory_projection_csv")
 
@@ -147,13 +160,19 @@ def _series_detail(plan: InventoryPlan) -> str:
                         help="A what-if for this series: it changes the products table for every page.")
         st.metric("Safety stock", f"{row['safety_stock']:,.0f}")
         st.metric("Reorder point", f"{row['reorder_point']:,.0f}")
-        st.metric("Order now", f"{row['order_qty']:,.0f}")
-        cover = "over 2 years" if row["days_of_cover"] == float("inf") else f"{row['days_of_cover']:,.0f} days"
-        st.metric("Days of cover", cover)
-        runs_out = "not within 2 years" if pd.isna(row["stockout_date"]) else f"{row['stockout_date']:%Y-%m-%d}"
-        st.caption(f"On hand {row['on_hand']:,.0f}, on order {row['on_order']:,.0f}; demand over the "
-                   f"{int(row['protection_periods'])}-period protection period {row['protection_demand']:,.0f}; "
-                   f"expected fill rate {row['expected_fill_rate']:.1%}; stock runs out: {runs_out}.")
+        st.metric("Order-up-to level", f"{row['order_up_to']:,.0f}")
+        if pd.isna(row["on_hand"]):
+            st.caption(f"Stock on hand is unknown: the order quantity, days of cover and stock-out risk need it. "
+                       f"Demand over the {int(row['protection_periods'])}-period protection period "
+                       f"{row['protection_demand']:,.0f}; expected fill rate {row['expected_fill_rate']:.1%}.")
+        else:
+            st.metric("Order now", f"{row['order_qty']:,.0f}")
+            cover = "over 2 years" if row["days_of_cover"] == float("inf") else f"{row['days_of_cover']:,.0f} days"
+            st.metric("Days of cover", cover)
+            runs_out = "not within 2 years" if pd.isna(row["stockout_date"]) else f"{row['stockout_date']:%Y-%m-%d}"
+            st.caption(f"On hand {row['on_hand']:,.0f}, on order {row['on_order']:,.0f}; demand over the "
+                       f"{int(row['protection_periods'])}-period protection period {row['protection_demand']:,.0f}; "
+                       f"expected fill rate {row['expected_fill_rate']:.1%}; stock runs out: {runs_out}.")
     with right:
         st.plotly_chart(projected_stock_figure(plan.projection, uid), width="stretch", key="inventory_projection")
         st.caption("Expected stock at the end of each period if demand follows the forecast; the open order and "

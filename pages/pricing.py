@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from forecasting.data.export import csv_bytes
 from forecasting.data.frequency import PERIOD_NAMES
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.training import TrainedRun
@@ -155,7 +156,7 @@ def _table(table: pd.DataFrame, run: TrainedRun) -> None:
     st.caption("Changes are against today's regular price. Worst and best case: the profit change at the two ends "
                "of the elasticity's 95% interval. The model's what-if column is the trained model's own forecast "
                "at the recommended price: where it disagrees in direction with the units column, look closer.")
-    st.download_button("Recommendations (CSV)", table.to_csv(index=False).encode("utf-8"), "price_recommendations.csv",
+    st.download_button("Recommendations (CSV)", csv_bytes(table), "price_recommendations.csv",
                        mime="text/csv", icon=":material/download:", key="pricing_csv", on_click="ignore")
 
 

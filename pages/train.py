@@ -16,10 +16,10 @@ import streamlit as st
 
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.backtest import ignored_drivers
-from forecasting.evaluation.training import TrainingSpec, compare_runs, size_warnings, train
+from forecasting.evaluation.training import TrainingSpec, compare_runs, loses_to_baseline, size_warnings, train
 from forecasting.models.registry import available
 from forecasting.schema import freq_family
-from ui import state
+from ui import state, workspace
 from ui.data_access import Loaded
 from ui.messages import show_error
 from ui.model_settings import feature_config, model_params
@@ -134,7 +134,8 @@ def _train_all(specs: list[TrainingSpec], data: Loaded) -> None:
         for run_id in replaced:
             del runs[run_id]
         runs[run.run_id] = run
-        if st.session_state.get(state.TRAIN_CHOSEN) in (None, *replaced):
+        workspace.save_trained(run, data)  # kept in the store: the Runs page, the API and new sessions see it
+        if st.session_state.get(state.TRAIN_CHOSEN) in replaced:  # the user's choice follows its retraining
             st.session_state[state.TRAIN_CHOSEN] = run.run_id
         epochs.empty()
         st.toast(f"{spec.model} trained in {time.perf_counter() - started:.1f} s", icon=":material/check:")
@@ -154,18 +155,20 @@ def _trained(data: Loaded) -> None:
                "below 1 beats it). Gain: how much lower the MASE is than seasonal naive's on the same windows. "
                "Bias: over (+) or under (-) forecasting as a share of actual demand. Coverage: how often the "
                "actual fell inside the 80% / 95% intervals.")
-    losers = [r.name for r in runs.values() if r.name != "seasonal_naive" and r.score["mase_gain_vs_seasonal_naive"] < 0]
+    in_use = state.chosen_run()
+    losers = [r.name for r in runs.values() if r.run_id != in_use.run_id and loses_to_baseline(r)]
     if losers:
         st.warning(f"{', '.join(losers)} forecast{'s' if len(losers) == 1 else ''} worse than seasonal naive on this "
                    "data. Try ETS, gradient boosting or auto (which backtests candidates and averages the best).",
                    icon=":material/trending_down:")
     ids = list(runs)
-    in_use = state.chosen_run().run_id
     left, right = st.columns([2, 1])
     with left:
-        pick = st.selectbox("Model the Forecast, Review and decision pages use", ids, index=ids.index(in_use),
-                            format_func=lambda run_id: runs[run_id].name, key="train_use_model")
-        st.session_state[state.TRAIN_CHOSEN] = pick
+        st.session_state["train_use_model"] = in_use.run_id  # the widget shows the model in use, chosen or best
+        st.selectbox("Model the Forecast, Review and decision pages use", ids, key="train_use_model",
+                     format_func=lambda run_id: runs[run_id].name, on_change=_choose_model)
+        st.caption(state.why_chosen(in_use))
+        state.warn_if_worse_than_baseline(in_use)
     with right:
         drop = st.selectbox("Remove a model", [None, *ids], key="train_remove",
                             format_func=lambda run_id: "(keep all)" if run_id is None else runs[run_id].name)
@@ -179,6 +182,11 @@ def _trained(data: Loaded) -> None:
             with st.expander(f"Notes on {run.name} ({len(run.notes)})"):
                 st.markdown("\n".join(f"- {note}" for note in run.notes[:50]))
     st.page_link("pages/forecast.py", label="See the forecasts", icon=":material/trending_up:")
+
+
+def _choose_model() -> None:
+    """Remember the user's pick; without one the pages use the best backtest MASE."""
+    st.session_state[state.TRAIN_CHOSEN] = st.session_state["train_use_model"]
 
 
 def _readable(board: pd.DataFrame) -> pd.DataFrame:

@@ -92,3 +92,18 @@ def tiny_panel() -> pd.DataFrame:
         frames.append(pd.DataFrame({"unique_id": uid, "ds": days, "y": y.astype(float),
                                     "price": 10.0 + i, "promo": promo, "category": "x" if i < 2 else "z"}))
     return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def workspace_store_in_a_temporary_folder(tmp_path_factory):
+    """Runs the app saves during the tests go to a throw-away store, never to studio.db in the checkout."""
+    import os  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("workspace") / "studio.db"
+    previous = os.environ.get("FORECASTING_STORE")
+    os.environ["FORECASTING_STORE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("FORECASTING_STORE", None)
+    else:
+        os.environ["FORECASTING_STORE"] = previous

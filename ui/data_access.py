@@ -83,7 +83,7 @@ def detect_choices(raw: RawTable) -> dict:
     """
     mapping = detect_mapping(raw.frame)
     shape = detect_shape(raw.frame, mapping, parse_dates(raw.frame[mapping.date]).values)
-    return {**mapping.as_dict(), "shape": shape, "freq": None, "date_format": None}
+    return {**mapping.as_dict(), "shape": shape, "freq": None, "date_format": None, "measure": None, "currency": ""}
 
 
 def load_options(choices: dict) -> LoadOptions:
@@ -92,7 +92,8 @@ def load_options(choices: dict) -> LoadOptions:
     for field in ("ids", "drivers", "series"):
         mapping[field] = list(mapping[field] or [])
     return LoadOptions(mapping=mapping, shape=choices.get("shape"), freq=choices.get("freq"),
-                       date_format=choices.get("date_format") or None)
+                       date_format=choices.get("date_format") or None, measure=choices.get("measure"),
+                       currency=choices.get("currency") or "")
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def build(ref: FileRef, data: bytes, choices: dict, config: CleaningConfig) -> L
 def blank_choices(raw: RawTable) -> dict:
     """Choices to start from when detection fails: the first column as the date, nothing else mapped."""
     return {**{field: None for field in MAPPING_FIELDS}, "date": str(raw.frame.columns[0]), "ids": [], "drivers": [],
-            "series": [], "shape": "panel", "freq": None, "date_format": None}
+            "series": [], "shape": "panel", "freq": None, "date_format": None, "measure": None, "currency": ""}
 
 
 @st.cache_data(max_entries=8, show_spinner="Detecting the columns ...")

@@ -30,10 +30,13 @@ FIELD_LABELS = {
     "horizon": "“Horizon” on the Train page",
     "workers": "the Dask workers (--workers on the command line)",
     "scheduler": "the Dask scheduler address (--scheduler on the command line)",
+    "measure": "“The quantity to forecast is”",
+    "currency": "“Currency symbol”",
+    "store": "the workspace store (FORECASTING_STORE)",
 }
 #: Values a fix can ask a setting to take, as the app's widgets show them.
 VALUE_LABELS = {"W or M": "weekly or monthly", "W": "weekly", "M": "monthly", "D": "daily",
-                "order_lines": "order lines", "none": "(none)"}
+                "order_lines": "order lines", "none": "(none)", "units or money": "units or money"}
 
 
 def field_name(setting: str, value: str = "") -> str:

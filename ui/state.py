@@ -90,14 +90,29 @@ def trained_models() -> dict[str, TrainedRun]:
 
 
 def chosen_run() -> TrainedRun | None:
-    """The run the Forecast, Review and decision pages use: the user's choice, else the best by MASE."""
+    """The run the Forecast, Review and decision pages use: the user's choice, else the best backtest MASE."""
+    from forecasting.evaluation.training import best_run  # noqa: PLC0415 - pages with a run
+
     runs = trained_models()
-    if not runs:
-        return None
     chosen = st.session_state.get(TRAIN_CHOSEN)
-    if chosen in runs:
-        return runs[chosen]
-    return min(runs.values(), key=lambda run: run.score["mase"] if run.score["mase"] == run.score["mase"] else 1e9)
+    return runs[chosen] if chosen in runs else best_run(list(runs.values()))
+
+
+def why_chosen(run: TrainedRun) -> str:
+    """Why ``run`` is the model in use, in a sentence."""
+    if st.session_state.get(TRAIN_CHOSEN) == run.run_id:
+        return f"{run.name} is in use because you chose it."
+    return f"{run.name} is in use: the lowest backtest MASE ({run.score['mase']:.3f}) of the models trained."
+
+
+def warn_if_worse_than_baseline(run: TrainedRun) -> None:
+    """A warning on every page that uses a run whose model loses to seasonal naive."""
+    from forecasting.evaluation.training import loses_to_baseline  # noqa: PLC0415
+
+    if loses_to_baseline(run):
+        st.warning(f"{run.name} forecast worse than seasonal naive (repeating last season) in its backtest: "
+                   "its decisions are less reliable than simply repeating last season. Train another model or "
+                   "auto on the Train page.", icon=":material/trending_down:")
 
 
 def adjustments() -> pd.DataFrame | None:
@@ -135,6 +150,8 @@ def require_run(page_name: str) -> TrainedRun | None:
     if run is None:
         st.info(f"Train a model first: the {page_name} page works on a trained model's forecasts.")
         st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
+    else:
+        warn_if_worse_than_baseline(run)
     return run
 
 

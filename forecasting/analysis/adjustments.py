@@ -27,6 +27,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 import pandas as pd
 
+from ..data.export import csv_bytes, unneutralise
 from ..data.parsing import parse_dates
 from ..errors import ConfigError, DataReadError, DataValidationError
 from ..schema import CATEGORY, DS, UID
@@ -369,7 +370,7 @@ def adjustments_to_csv(table: pd.DataFrame) -> bytes:
     out = to_table(from_table(table)) if len(table) else empty_adjustments()
     out = out.assign(start=out["start"].dt.strftime(DATE_FORMAT), end=out["end"].dt.strftime(DATE_FORMAT),
                      created=out["created"].dt.strftime(CREATED_FORMAT), value=out["value"].map(repr))
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(out, lineterminator="\n")  # reasons and ids guarded against formulas; read_adjustments undoes it
 
 
 def read_adjustments(source: Source, *, name: str = "the adjustments file") -> pd.DataFrame:
@@ -378,7 +379,7 @@ def read_adjustments(source: Source, *, name: str = "the adjustments file") -> p
     Every cell is read as text, so ids such as ``001`` keep their zeros. ``level`` defaults to series and
     ``created`` to now. Messages name the file row (the header is row 1).
     """
-    frame = _read_text_csv(_bytes(source), name)
+    frame = unneutralise(_read_text_csv(_bytes(source), name))  # an export's formula guard comes off again
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:

@@ -13,6 +13,7 @@ import sys
 
 from ..errors import ForecastingError
 from . import data, engine, recommend
+from . import store as store_commands
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, Parser
 
 
@@ -22,6 +23,7 @@ def build_parser() -> Parser:
     data.add_parsers(commands)
     engine.add_parsers(commands)
     recommend.add_parsers(commands)
+    store_commands.add_parsers(commands)
     return parser
 
 

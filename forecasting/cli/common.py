@@ -11,6 +11,7 @@ import sys
 
 from ..data.dataset import Dataset, LoadOptions, load_dataset, prepare
 from ..data.io import DEFAULT_MAX_MB
+from ..data.measure import MEASURE_KINDS
 from ..errors import ConfigError
 from ..schema import FREQ_CODES, SHAPES, ColumnMapping
 
@@ -44,6 +45,9 @@ def add_mapping_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--freq", choices=FREQ_CODES, help="resample to daily, weekly or monthly periods")
     parser.add_argument("--date-format", help="strptime format of the dates, e.g. %%d/%%m/%%Y")
     parser.add_argument("--sheet", help="Excel sheet to read")
+    parser.add_argument("--measure", choices=MEASURE_KINDS,
+                        help="what the target measures: units or money (detected from its name and values)")
+    parser.add_argument("--currency", default="", help="symbol shown before money amounts, e.g. $ (default none)")
     parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_MB, help="largest file to read, in MB")
 
 
@@ -57,7 +61,8 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
             mapping[field.name] = [v for item in value for v in item.split(",") if v and v.lower() != "none"]
         else:
             mapping[field.name] = None if value.lower() == "none" else value
-    return LoadOptions(mapping=mapping or None, shape=args.shape, freq=args.freq, date_format=args.date_format)
+    return LoadOptions(mapping=mapping or None, shape=args.shape, freq=args.freq, date_format=args.date_format,
+                       measure=args.measure, currency=args.currency)
 
 
 def load_from_args(args: argparse.Namespace) -> Dataset:

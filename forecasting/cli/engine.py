@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..data.convert import future_drivers
 from ..data.dataset import Dataset
-from ..data.export import with_id_columns
+from ..data.export import check_writable, csv_text, plan_for_upload, with_id_columns, write_csv
 from ..data.io import read_table
 from ..errors import ConfigError
 from .common import (
@@ -44,12 +44,16 @@ def add_parsers(commands) -> None:
     forecast.add_argument("--future", help="planned drivers (price, promotion ...) for the forecast periods")
     forecast.add_argument("--out", help="write the forecast to this CSV (default: print it)")
     add_dask_flags(forecast)
+    forecast.add_argument("--save-plan", help="write the future plan the forecast assumes (prices, promotions ...) "
+                                              "to this CSV; edit it and give it back with --future")
     forecast.set_defaults(handler=run_forecast)
 
 
 def run_backtest(args: argparse.Namespace) -> int:
     from ..evaluation.backtest import BacktestConfig, backtest  # noqa: PLC0415 - keeps inspect fast
 
+    check_writable(args.predictions)  # before any work: a typo must not cost a training
+    check_writable(args.json_out)
     dataset, frame = prepared(args)
     models = build_models(args)
     config = BacktestConfig(horizon=args.horizon, folds=args.folds)
@@ -66,7 +70,7 @@ def run_backtest(args: argparse.Namespace) -> int:
             print(f"note [{model}]: {note}", file=sys.stderr)
     if args.predictions:
         table = long_predictions(result.predictions, list(result.seconds), dataset, config.levels)
-        table.to_csv(args.predictions, index=False)
+        write_csv(table, args.predictions)
     if args.json_out:
         report = {
             "horizon": args.horizon, "folds": args.folds, "freq": dataset.freq,
@@ -84,6 +88,8 @@ def run_backtest(args: argparse.Namespace) -> int:
 def run_forecast(args: argparse.Namespace) -> int:
     from ..evaluation.forecast import make_forecast  # noqa: PLC0415
 
+    check_writable(args.out)
+    check_writable(args.save_plan)
     dataset, frame = prepared(args)
     models = build_models(args)
     if len(models) != 1:
@@ -102,10 +108,15 @@ def run_forecast(args: argparse.Namespace) -> int:
     for note in result.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
     table = with_id_columns(result.forecast, dataset.mapping)
+    if args.save_plan:
+        if result.plan is None:
+            print("note: the data has no drivers (price, promotion ...), so there is no plan to save", file=sys.stderr)
+        else:
+            write_csv(plan_for_upload(result.plan, dataset.mapping), args.save_plan)
     if args.out:
-        table.to_csv(args.out, index=False)
+        write_csv(table, args.out)
     else:
-        print(table.to_csv(index=False), end="")
+        print(csv_text(table), end="")
     return 0
 
 

@@ -21,7 +21,7 @@ import sys
 
 import pandas as pd
 
-from ..data.export import with_id_columns
+from ..data.export import check_writable, csv_text, with_id_columns, write_csv
 from ..errors import ConfigError
 from ..recommend.products import load_products
 from .common import (
@@ -74,6 +74,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         raise ConfigError(f"--service-level must be between 0.5 and 1 (e.g. 0.95), got {args.service_level}")
     if args.plan and args.kind != "promotion":
         raise ConfigError("--plan is for 'recommend promotion' only")
+    check_writable(args.out)
     dataset, frame = prepared(args)
     models = build_models(args)
     if len(models) != 1:
@@ -81,17 +82,22 @@ def run_recommend(args: argparse.Namespace) -> int:
     matched = load_products(args.products, frame, dataset.freq, max_mb=args.max_mb) if args.products else None
     for note in matched.notes if matched else ():
         print(f"note: {note}", file=sys.stderr)
+    if args.kind == "inventory" and dataset.measure.is_money:  # before training: a sales value needs prices
+        from ..recommend.inventory import quantities_price  # noqa: PLC0415
+        from ..recommend.products import default_products  # noqa: PLC0415
+
+        quantities_price(matched.table if matched else default_products(frame, dataset.freq), frame)
     run = None
     if args.kind != "promotion" or args.plan:  # past promotions are measured on the history alone
         spec = TrainingSpec(models[0].name, args.horizon, params=models[0].get_params(), folds=args.folds)
         run = _train(spec, frame, dataset.freq, dask_settings(args))
-    table = KIND_RUNNERS[args.kind](args, frame, dataset.freq, run, matched)
+    table = KIND_RUNNERS[args.kind](args, frame, dataset.freq, run, matched, dataset.measure)
     table = with_id_columns(table, dataset.mapping)
     if args.out:
-        table.to_csv(args.out, index=False)
+        write_csv(table, args.out)
         print(f"{len(table):,} rows written to {args.out}", file=sys.stderr)
     else:
-        print(table.to_csv(index=False), end="")
+        print(csv_text(table), end="")
     return 0
 
 
@@ -115,7 +121,7 @@ def _train(spec, frame: pd.DataFrame, freq: str, settings):
         return train(spec, frame, freq, progress=progress_printer(), run_backtest=on_cluster)
 
 
-def _inventory(args, frame: pd.DataFrame, freq: str, run, matched) -> pd.DataFrame:
+def _inventory(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:
     from ..recommend.inventory import PolicyOptions, error_history, recommend_inventory  # noqa: PLC0415
     from ..recommend.simulation import simulate_policy, year_of_windows  # noqa: PLC0415
 
@@ -123,7 +129,7 @@ def _inventory(args, frame: pd.DataFrame, freq: str, run, matched) -> pd.DataFra
     options = PolicyOptions(service_level=args.service_level, eoq=args.eoq)
     windows = (args.sim_windows or year_of_windows(freq, args.horizon)) if args.simulate else None
     history = error_history(run, frame, freq, windows=windows, progress=progress_printer())
-    plan = recommend_inventory(frame, freq, run, products, history=history, options=options)
+    plan = recommend_inventory(frame, freq, run, products, history=history, options=options, measure=measure)
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
     table = plan.table[INVENTORY_COLUMNS + [c for c in plan.table.columns if c not in INVENTORY_COLUMNS]]
@@ -149,20 +155,20 @@ def format_simulation(result) -> str:
     return "\n".join(lines)
 
 
-def _alerts(args, frame: pd.DataFrame, freq: str, run, matched) -> pd.DataFrame:
+def _alerts(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:
     from ..recommend.alerts import AlertSettings, find_alerts  # noqa: PLC0415
 
     return find_alerts(frame, freq, run, matched.table if matched else None,
-                       settings=AlertSettings(overstock_days=args.overstock_days))
+                       settings=AlertSettings(overstock_days=args.overstock_days), measure=measure)
 
 
-def _pricing(args, frame: pd.DataFrame, freq: str, run, matched) -> pd.DataFrame:
+def _pricing(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:
     from ..recommend.pricing import recommend_prices  # noqa: PLC0415 - written alongside; only this kind needs it
 
     return recommend_prices(frame, freq, run, matched.table if matched else None, bounds=args.bounds)
 
 
-def _promotion(args, frame: pd.DataFrame, freq: str, run, matched) -> pd.DataFrame:
+def _promotion(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:
     from ..recommend.promotions import past_promotions, plan_promotions, read_plan  # noqa: PLC0415
 
     if not args.plan:

@@ -110,7 +110,8 @@ def future_drivers(raw: pd.DataFrame, mapping: ColumnMapping, *, date_format: st
     if missing:
         raise MappingError(f"the future file has no column {missing[0]!r}; it needs the same date and id columns as "
                            "the sales file", column=missing[0])
-    optional = {"price": mapping.price, "promo": mapping.promo, "category": mapping.category}
+    # A price derived from a sales value has no column of its own: a plan names it "price".
+    optional = {"price": mapping.price or "price", "promo": mapping.promo, "category": mapping.category}
     present = ColumnMapping(date=mapping.date, target=None, ids=mapping.ids,
                             **{k: v for k, v in optional.items() if v in raw.columns},
                             drivers=tuple(d for d in mapping.drivers if d in raw.columns))

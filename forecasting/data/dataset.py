@@ -17,6 +17,7 @@ from .convert import Conversion, to_long
 from .io import DEFAULT_MAX_MB, RawTable, Source, read_table
 from .issues import Issue
 from .mapping import detect_mapping, detect_shape
+from .measure import Measure, MeasureKind, detect_measure
 from .parsing import parse_dates
 from .quality import quality_issues
 from .validation import validate
@@ -36,12 +37,21 @@ class LoadOptions:
         ``D``, ``W`` or ``M`` to resample to; ``None`` keeps the data's frequency.
     date_format
         strptime format of the date column when detection guesses wrong.
+    measure
+        ``units`` or ``money``: what the target measures (``None``: detected, see :mod:`.measure`).
+    currency
+        Symbol shown before money amounts, e.g. ``$`` (empty: none).
     """
 
     mapping: dict | None = None
     shape: Shape | None = None
     freq: FreqCode | None = None
     date_format: str | None = None
+    measure: MeasureKind | None = None
+    currency: str = ""
+
+    def __post_init__(self) -> None:
+        Measure(self.measure or "units", self.currency)  # checks both now, not at the first label
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,12 @@ class Dataset:
     def shape(self) -> Shape:
         return self.conversion.shape
 
+    @property
+    def measure(self) -> Measure:
+        """What the target measures (the user's choice, else detected from its name and values)."""
+        kind = self.options.measure or detect_measure(self.frame[Y], self.mapping.target)
+        return Measure(kind, self.options.currency)
+
     def summary(self) -> dict:
         """The facts ``inspect --json`` prints (scripts rely on these keys)."""
         frame = self.frame
@@ -82,6 +98,7 @@ class Dataset:
             "freq": self.freq,
             "native_freq": self.conversion.native_freq,
             "target_total": float(frame[Y].sum()),
+            "measure": self.measure.kind,
             "read": {
                 "kind": self.raw.info.kind,
                 "encoding": self.raw.info.encoding,

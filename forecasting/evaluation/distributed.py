@@ -35,6 +35,7 @@ from .crossval import Progress, usable_windows, window_cutoffs
 from .forecast import ForecastResult, check_future, tidy, window_quantiles
 from .intervals import apply_intervals
 from .metrics import CUTOFF, evaluate, seasonal_scale, summarise, training_scales
+from .plans import complete_plan, plan_columns, plausibility
 
 ROWS_PER_PARTITION = 400_000  # ~550 daily series of two years: a few hundred MB of features per worker
 
@@ -209,8 +210,9 @@ def partitioned_forecast(
     future_notes = check_future(future, df, freq, horizon)
     available = usable_windows(df, freq, horizon, calibration_windows + model.validation_windows)
     cutoffs = window_cutoffs(df, freq, horizon, available) if available else []
+    plan, plan_notes = complete_plan(df, freq, horizon, future) if plan_columns(df) else (None, [])
     job = functools.partial(_forecast_partition, model=model, freq=freq, horizon=horizon, cutoffs=cutoffs,
-                            levels=levels, future=future)
+                            levels=levels, future=plan)
     results = run_partitions(job, _split(df, partition_series(df, parts)), client, progress, model.name)
     point = pd.concat([r[1] for r in results], ignore_index=True)
     notes = [n for r in results for n in r[2]]
@@ -224,10 +226,12 @@ def partitioned_forecast(
     else:
         table = point
         notes.append("the history is too short for a backtest window, so the forecast has no intervals")
+    table = tidy(table, name, levels)
+    warning = plausibility(table, df, freq, horizon, plan)
     if progress:
         progress(1.0, "done")
-    return ForecastResult(tidy(table, name, levels), model, time.perf_counter() - started,
-                          future_notes + list(dict.fromkeys(notes)))
+    notes = future_notes + plan_notes + list(dict.fromkeys(notes)) + ([warning] if warning else [])
+    return ForecastResult(table, model, time.perf_counter() - started, notes, plan)
 
 
 # -- backtest ------------------------------------------------------------------

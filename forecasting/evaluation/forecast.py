@@ -17,6 +17,7 @@ from ..schema import DS, LEVELS, SEASON_LENGTH, UID, Y, freq_family
 from .backtest import Progress, predict_windows, usable_windows, window_cutoffs
 from .intervals import apply_intervals, residual_quantiles, scaled_residuals
 from .metrics import CUTOFF, seasonal_scale, training_scales
+from .plans import complete_plan, plan_columns, plausibility
 
 OUTPUT_COLUMNS = ["unique_id", "ds", "model", "yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"]
 
@@ -29,6 +30,7 @@ class ForecastResult:
     model: Forecaster
     seconds: float
     notes: list[str] = field(default_factory=list)
+    plan: pd.DataFrame | None = None  # the future drivers the forecast assumes (None: the data has no drivers)
 
 
 def make_forecast(
@@ -57,10 +59,13 @@ def make_forecast(
     fitted = model.clone().fit(df, freq=freq)
     if progress:
         progress(0.95, f"{model.name}: forecasting {horizon} periods")
-    table, notes = forecast_fitted(fitted, df, freq, horizon, quantiles, future=future, levels=levels)
+    plan, plan_notes = complete_plan(df, freq, horizon, future) if plan_columns(df) else (None, [])
+    table, notes = forecast_fitted(fitted, df, freq, horizon, quantiles, future=plan, levels=levels)
+    warning = plausibility(table, df, freq, horizon, plan)
     if progress:
         progress(1.0, "done")
-    return ForecastResult(table, fitted, time.perf_counter() - started, future_notes + notes)
+    notes = future_notes + plan_notes + notes + ([warning] if warning else [])
+    return ForecastResult(table, fitted, time.perf_counter() - started, notes, plan)
 
 
 def forecast_fitted(

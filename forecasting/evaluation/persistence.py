@@ -7,14 +7,14 @@ from the registry (no code in the folder is ever run), refits it on the saved
 table (every model is deterministic: fixed seeds), and checks that it
 forecasts the fingerprint again, so a tampered or stale folder is refused.
 
+The workspace store (``forecasting.store``) keeps a run's model the same way:
+:func:`model_config` as JSON next to the training table, refitted by
+:func:`model_from_config` and checked against the run's saved forecast.
+
 A model that can write itself as text (LightGBM's ``model_text``: its own text
 model, plain numbers and tree splits, never a pickle) also leaves
 ``model.txt``; loading reads the trees back instead of training again, then
 checks the fingerprint the same way.
-
-Its users arrive with the workspace store (issue #13): saved runs keep their
-fitted model through these functions, and the forecast API loads it back.
-Until then the tests are its only callers.
 """
 
 from __future__ import annotations
@@ -49,15 +49,7 @@ def save_model(model: Forecaster, training: pd.DataFrame, folder: str | Path) ->
                           "differently; save its forecast instead, or use a model such as ets or auto")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    config = {
-        "format": FORMAT,
-        "version": VERSION,
-        "model": model.name,
-        "params": model.get_params(),
-        "freq": model.freq_,
-        "features": dataclasses.asdict(model.features) if hasattr(model, "features") else None,
-        "candidates": list(model.candidates) if getattr(model, "candidates", None) else None,
-    }
+    config = {"format": FORMAT, "version": VERSION, **model_config(model)}
     if hasattr(model, "model_text"):
         text = model.model_text()
         (folder / MODEL_TEXT).write_text(text, encoding="utf-8")
@@ -72,12 +64,7 @@ def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
     """Rebuild, refit and verify a saved model; returns the model and its training table."""
     folder = Path(folder)
     config = _read_config(folder)
-    kwargs = dict(config["params"])
-    if config.get("features") is not None:
-        kwargs["features"] = FeatureConfig(**_tuples(config["features"]))
-    if config.get("candidates"):
-        kwargs["candidates"] = tuple(config["candidates"])
-    model = get_model(config["model"], **kwargs)
+    model = model_from_config(config)
     training = pd.read_parquet(folder / "training.parquet")
     text = folder / MODEL_TEXT
     if hasattr(model, "restore") and config.get("model_text_sha256"):
@@ -87,6 +74,29 @@ def load_model(folder: str | Path) -> tuple[Forecaster, pd.DataFrame]:
     expected = pd.read_csv(folder / "fingerprint.csv", parse_dates=[DS])
     _verify(model, expected, folder)
     return model, training
+
+
+def model_config(model: Forecaster) -> dict:
+    """A fitted model's registry name, hyperparameters, feature settings and frequency as JSON-ready values
+    (the workspace store keeps this instead of the model)."""
+    config = {
+        "model": model.name,
+        "params": model.get_params(),
+        "freq": model.freq_,
+        "features": dataclasses.asdict(model.features) if hasattr(model, "features") else None,
+        "candidates": list(model.candidates) if getattr(model, "candidates", None) else None,
+    }
+    return json.loads(json.dumps(config, default=_jsonable))
+
+
+def model_from_config(config: dict) -> Forecaster:
+    """The unfitted model :func:`model_config` describes, rebuilt from the registry (no stored code runs)."""
+    kwargs = dict(config["params"])
+    if config.get("features") is not None:
+        kwargs["features"] = FeatureConfig(**_tuples(config["features"]))
+    if config.get("candidates"):
+        kwargs["candidates"] = tuple(config["candidates"])
+    return get_model(config["model"], **kwargs)
 
 
 def _read_config(folder: Path) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -24,6 +24,7 @@ from ..schema import LEVELS, UID, Y
 from .backtest import BacktestConfig, BacktestResult, backtest
 from .crossval import Progress
 from .forecast import check_future, forecast_fitted, window_quantiles
+from .plans import complete_plan, plan_columns, plausibility
 
 INTERVAL_WINDOWS = 2  # the last backtest windows whose errors size the future's intervals
 
@@ -71,6 +72,7 @@ class TrainedRun:
     seconds: float
     notes: list[str] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    plan: pd.DataFrame | None = None  # the future drivers the forecast assumes (None: the data has no drivers)
 
     @property
     def name(self) -> str:
@@ -113,11 +115,45 @@ def train(
         progress(0.97, f"{model.name}: forecasting {spec.horizon} periods")
     quantiles = window_quantiles(result.predictions, model.name, df, freq, spec.horizon, spec.levels,
                                  INTERVAL_WINDOWS)
-    forecast, notes = forecast_fitted(fitted, df, freq, spec.horizon, quantiles, future=future, levels=spec.levels)
+    plan, plan_notes = complete_plan(df, freq, spec.horizon, future) if plan_columns(df) else (None, [])
+    forecast, notes = forecast_fitted(fitted, df, freq, spec.horizon, quantiles, future=plan, levels=spec.levels)
+    warning = plausibility(forecast, df, freq, spec.horizon, plan)
     if progress:
         progress(1.0, "done")
-    notes = future_notes + result.notes.get(model.name, []) + notes
-    return TrainedRun(spec, freq, fitted, result, forecast, time.perf_counter() - started, list(dict.fromkeys(notes)))
+    notes = future_notes + plan_notes + result.notes.get(model.name, []) + notes + ([warning] if warning else [])
+    return TrainedRun(spec, freq, fitted, result, forecast, time.perf_counter() - started,
+                      list(dict.fromkeys(notes)), plan=plan)
+
+
+def replan(run: TrainedRun, df: pd.DataFrame, plan: pd.DataFrame) -> TrainedRun:
+    """The run's fitted model forecasting under another future plan (no retraining): a new run with a new id.
+
+    The intervals keep the run's calibration (its last backtest windows); ``plan``
+    has the shape of :attr:`TrainedRun.plan` (missing values take usual values).
+    """
+    spec = run.spec
+    plan, plan_notes = complete_plan(df, run.freq, spec.horizon, plan)
+    quantiles = window_quantiles(run.backtest.predictions, run.name, df, run.freq, spec.horizon, spec.levels,
+                                 INTERVAL_WINDOWS)
+    forecast, notes = forecast_fitted(run.fitted, df, run.freq, spec.horizon, quantiles, future=plan,
+                                      levels=spec.levels)
+    warning = plausibility(forecast, df, run.freq, spec.horizon, plan)
+    kept = [n for n in run.notes if not n.startswith("no plan for ") and "of repeating last season" not in n]
+    notes = list(dict.fromkeys(plan_notes + kept + notes + ([warning] if warning else [])))
+    return replace(run, forecast=forecast, plan=plan, notes=notes, run_id=uuid.uuid4().hex)
+
+
+def best_run(runs: list[TrainedRun]) -> TrainedRun | None:
+    """The run with the lowest backtest MASE (a run without a score comes last), or None without runs."""
+    def mase(run: TrainedRun) -> float:
+        value = float(run.score["mase"])
+        return value if value == value else float("inf")
+    return min(runs, key=mase) if runs else None
+
+
+def loses_to_baseline(run: TrainedRun) -> bool:
+    """True when the run's model forecast worse than seasonal naive on its own backtest windows."""
+    return run.name != "seasonal_naive" and float(run.score.get("mase_gain_vs_seasonal_naive", 0.0)) < 0
 
 
 COMPARE_COLUMNS = ["model", "mase", "mase_gain_vs_seasonal_naive", "wape", "bias", "coverage_80", "coverage_95"]

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
 
 def forecast_figure(view: LevelView, *, title: str, history_periods: int | None = None,
-                    levels: tuple[int, ...] = LEVELS) -> go.Figure:
+                    levels: tuple[int, ...] = LEVELS, y_label: str = "units") -> go.Figure:
     """History, the backtest windows' forecasts over it, and the future forecast with its bands.
 
     ``history_periods`` trims the history to the last periods so the future is readable.
     """
-    fig = figure(title, xaxis_title=None, yaxis_title="units", legend_title_text=None)
+    fig = figure(title, xaxis_title=None, yaxis_title=y_label, legend_title_text=None)
     history = view.history if history_periods is None else view.history.tail(history_periods)
     fig.add_trace(go.Scatter(x=history[DS], y=history[Y], mode="lines", name="actual",
                              line={"color": COLOURS["actual"], "width": 1.5}))

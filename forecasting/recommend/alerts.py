@@ -13,11 +13,11 @@ Five kinds, each one row ``unique_id, kind, ds, severity, revenue_at_stake, mess
   consistently above or below actual sales (mean error over its standard
   error beyond ``bias_t``, and at least ``bias_share`` of the level).
 - ``stockout_risk``: the chance of running out before an order placed now
-  arrives is at least ``risk_threshold``.
-- ``overstock``: stock on hand lasts more than ``overstock_days``.
+  arrives is at least ``risk_threshold`` (only where stock on hand is known).
+- ``overstock``: stock on hand lasts more than ``overstock_days`` (idem).
 
-Money at stake: anomaly = units away from the usual level x price; demand
-shift = the change in units x price; bias = units of bias over the next
+Money at stake, for the risks ahead only (a past anomaly is reported apart
+and has none): demand shift = the change in units x price; bias = units of bias over the next
 window x price; stock-out = expected lost units x price; overstock = units
 beyond ``overstock_days`` of demand x unit cost (capital tied up).
 """
@@ -30,14 +30,16 @@ import numpy as np
 import pandas as pd
 
 from ..data.cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
+from ..data.measure import Measure
 from ..errors import ConfigError
 from ..evaluation.metrics import CUTOFF
-from ..schema import DS, PRICE, PROMO, UID, Y, freq_family
-from .inventory import InventoryPlan, recommend_inventory
+from ..schema import DS, PROMO, UID, Y, freq_family
+from .inventory import InventoryPlan, known_prices, recommend_inventory
 from .products import default_products, period_days
 
 ALERT_COLUMNS = ["unique_id", "kind", "ds", "severity", "revenue_at_stake", "message", "category", "score"]
 KINDS = ("anomaly", "demand_shift", "bias_drift", "stockout_risk", "overstock")
+PAST_KINDS = ("anomaly",)  #: about the history: reported apart from the risks ahead, with no money at stake
 
 
 @dataclass(frozen=True)
@@ -71,23 +73,32 @@ def find_alerts(
     forecast: pd.DataFrame | None = None,
     plan: InventoryPlan | None = None,
     settings: AlertSettings = AlertSettings(),
+    measure: Measure | None = None,
 ) -> pd.DataFrame:
-    """Every alert of every kind, most money at stake first (see :data:`ALERT_COLUMNS`)."""
+    """Every alert of every kind, most money at stake first (see :data:`ALERT_COLUMNS`).
+
+    A sales-value target without any known price has no inventory plan, so no stock alerts.
+    """
     products = default_products(df, freq) if products is None else products
     forecast = run.forecast if forecast is None else forecast
-    plan = plan or recommend_inventory(df, freq, run, products, forecast=forecast)
+    plannable = measure is None or not measure.is_money or not known_prices(products, df).empty
+    if plan is None and plannable:
+        plan = recommend_inventory(df, freq, run, products, forecast=forecast, measure=measure)
     price = products.set_index(UID)["price"]
     parts = [
         anomalies(df, freq, price, settings),
         demand_shifts(df, freq, forecast, price, settings),
         bias_drift(run, price, settings),
-        stock_alerts(plan.table, freq, forecast, settings),
+        stock_alerts(plan.table, freq, forecast, settings) if plan is not None else _frame([]),
     ]
     table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
         else pd.DataFrame(columns=ALERT_COLUMNS)
     categories = products.set_index(UID)["category"]
     table["category"] = table[UID].map(categories)
-    table = table.sort_values(["revenue_at_stake", "score"], ascending=False, kind="stable")
+    # Risks ahead first, most money at stake first; past anomalies after them, most unusual first.
+    table = table.assign(_past=table["kind"].isin(PAST_KINDS), _score=table["score"].abs())
+    table = table.sort_values(["_past", "revenue_at_stake", "_score"], ascending=[True, False, False],
+                              kind="stable", na_position="last")
     return table[ALERT_COLUMNS].reset_index(drop=True)
 
 
@@ -114,10 +125,8 @@ def anomalies(df: pd.DataFrame, freq: str, price: pd.Series, settings: AlertSett
     rows = []
     for i in np.flatnonzero(flagged.to_numpy()):
         row = data.iloc[i]
-        unit_price = row[PRICE] if PRICE in data.columns and pd.notna(row[PRICE]) else price.get(row[UID], np.nan)
-        gap = abs(row[Y] - typical.iloc[i])
         rows.append({UID: row[UID], "kind": "anomaly", DS: row[DS], "severity": _severity(scores.iloc[i], 9, 12)[()],
-                     "revenue_at_stake": gap * unit_price, "score": scores.iloc[i],
+                     "revenue_at_stake": np.nan, "score": scores.iloc[i],  # past: nothing left at stake
                      "message": f"{row[Y]:,.0f} units on {row[DS]:%Y-%m-%d} against a usual {typical.iloc[i]:,.0f} "
                                 f"(robust score {scores.iloc[i]:.1f}): check for a data error, a one-off order or an "
                                 "event the forecast should know about"})

@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.measure import Measure
 from ..errors import ConfigError, DataValidationError
 from ..evaluation.backtest import predict_windows
 from ..evaluation.crossval import usable_windows, window_cutoffs
 from ..evaluation.metrics import CUTOFF, training_scales
-from ..schema import DS, SEASON_LENGTH, UID, Y, freq_family
-from .products import default_products, period_days
+from ..schema import DS, PRICE, SEASON_LENGTH, UID, Y, freq_family
+from .products import DEFAULTED, default_products, period_days
 
 MIN_POOL_SERIES = 5  # a category with fewer series borrows the errors of all series
 MIN_SAMPLES = 20  # fewer error samples than this: the safety stock is not trusted (noted)
@@ -114,6 +115,12 @@ class ErrorHistory:
         forecast = table.pivot(index=UID, columns=DS, values=model).reindex(index=list(ids), columns=dates)
         return cls(ids, dates, horizon, freq, model, actual.to_numpy(dtype="float64"),
                    forecast.to_numpy(dtype="float64").clip(min=0))
+
+    def per_unit(self, value: pd.Series) -> ErrorHistory:
+        """The history in units: each series' actuals and forecasts divided by its ``value`` per unit (its price)."""
+        divisor = value.reindex(list(self.ids)).to_numpy(dtype="float64")[:, None]
+        return ErrorHistory(self.ids, self.dates, self.horizon, self.freq, self.model, self.actual / divisor,
+                            self.forecast / divisor)
 
     def extended(self, length: int) -> np.ndarray:
         """``n x W x (H + length)``: each window's forecast, continued ``length`` periods by seasonal repetition."""
@@ -338,6 +345,7 @@ def recommend_inventory(
     forecast: pd.DataFrame | None = None,
     history: ErrorHistory | None = None,
     options: PolicyOptions = PolicyOptions(),
+    measure: Measure | None = None,
 ) -> InventoryPlan:
     """Safety stock, reorder point, order-up-to level and the order to place now, per series.
 
@@ -353,6 +361,9 @@ def recommend_inventory(
         The forecast to plan on (e.g. with manual adjustments: ``unique_id, ds, yhat``); ``None``: the run's.
     history
         Backtest errors (:func:`error_history`); ``None``: the run's own windows.
+    measure
+        What the target measures; a sales value (money) is turned into units with each series' price, and
+        without a known price inventory cannot be planned (:func:`quantities_price` says so).
 
     Returns
     -------
@@ -363,13 +374,29 @@ def recommend_inventory(
     forecast = run.forecast if forecast is None else forecast
     history = history or error_history(run, df, freq)
     notes: list[str] = []
+    if measure is not None and measure.is_money:  # orders are in units: sales value / price
+        price = quantities_price(products, df)
+        forecast = forecast.assign(yhat=forecast["yhat"] / forecast[UID].astype(str).map(price))
+        history = history.per_unit(price)
+        notes.append("the target is a sales value: demand in units is the forecast divided by each series' price")
+        unpriced = products.loc[~products[UID].astype(str).isin(price.index), UID]
+        if len(unpriced):
+            notes.append(f"{len(unpriced):,} series have no known price, so their sales value cannot be turned into "
+                         f"units and they get no recommendation (e.g. {unpriced.iloc[0]}); add their prices")
+            products = products[products[UID].astype(str).isin(price.index)]
     items = _items(products, forecast, history, notes)
     categories = items.set_index(UID)["category"] if items["category"].notna().any() else None
     models = ErrorModels(history, pools(list(items[UID]), categories, options.pool))
     paths = _forecast_paths(forecast, items[UID], freq)
     rows = [_recommend_one(item, paths[item[UID]], models, freq, options) for item in items.to_dict("records")]
     table = pd.DataFrame(rows)[TABLE_COLUMNS]
-    table = table.sort_values(["stockout_risk", "money_at_stake"], ascending=False, kind="stable")
+    table = table.sort_values(["stockout_risk", "money_at_stake", "reorder_point"], ascending=False, kind="stable",
+                              na_position="last")
+    unknown = table.loc[table["on_hand"].isna(), UID]
+    if len(unknown):
+        notes.append(f"stock on hand is unknown for {len(unknown):,} of {len(table):,} series (e.g. {unknown.iloc[0]}): "
+                     "shown is the policy (safety stock, reorder point, order-up-to level); order quantities, days "
+                     "of cover and stock-out risk need stock on hand (a products file with on_hand, or a stock column)")
     none = table.loc[table["error_samples"] == 0, UID]
     few = table.loc[table["error_samples"].between(1, MIN_SAMPLES - 1), UID]
     if len(none):
@@ -382,6 +409,30 @@ def recommend_inventory(
     projection = pd.concat([_projection(row, paths[row[UID]], freq) for row in table.to_dict("records")],
                            ignore_index=True)
     return InventoryPlan(table.reset_index(drop=True), projection, notes)
+
+
+def known_prices(products: pd.DataFrame, df: pd.DataFrame) -> pd.Series:
+    """Each series' known price (``unique_id`` -> price), to turn a sales value into units.
+
+    Known: from the products file, or (the products table's default) from the prices in the sales data;
+    a price made up from a cost share is not known.
+    """
+    priced = set(df.loc[df[PRICE].notna(), UID].astype(str)) if PRICE in df.columns else set()
+    from_file = ~products[DEFAULTED].fillna("").str.contains(r"\bprice\b")
+    known = (from_file | products[UID].astype(str).isin(priced)) & (products["price"] > 0)
+    return products.loc[known].set_index(products.loc[known, UID].astype(str))["price"]
+
+
+def quantities_price(products: pd.DataFrame, df: pd.DataFrame) -> pd.Series:
+    """:func:`known_prices`, or DataValidationError when there is none: ordering a sales value as units
+    would be silently wrong."""
+    price = known_prices(products, df)
+    if price.empty:
+        raise DataValidationError(
+            "the target is a sales value (money), and inventory needs quantities; there is no price to turn it "
+            "into units", fix="map a quantity column as the target ({target}), or a price column ({price}), or "
+                              "say the target is units if it is ({measure})")
+    return price
 
 
 def _items(products: pd.DataFrame, forecast: pd.DataFrame, history: ErrorHistory, notes: list[str]) -> pd.DataFrame:
@@ -428,22 +479,23 @@ def _recommend_one(item: dict, path: pd.Series, models: ErrorModels, freq: str, 
     annual = float(values[: path.attrs["horizon"]].mean()) * 365.25 / period_days(freq)
     lot = float(eoq(annual, item["order_cost"], item["unit_cost"], item["holding_rate"]))
     order_up_to = reorder + (lot if options.eoq and np.isfinite(lot) else 0.0)
-    position = float(item["on_hand"] + item["on_order"])
-    if not np.isfinite(reorder):  # no error sample covers the protection period: no recommendation, say so
+    position = float(item["on_hand"] + item["on_order"])  # NaN when stock on hand is unknown
+    if not np.isfinite(reorder) or not np.isfinite(position):  # no error sample, or no stock: no order, said so
         quantity = float("nan")
     else:
         quantity = float(order_quantity(order_up_to, position, item["moq"])) if position < reorder else 0.0
     lead_model = models.model(item[UID], lead)
     lead_spread = float(spread(lead_demand, lead_model.kappa))
     margin = (position - lead_demand) / lead_spread
-    risk = float(lead_model.exceed(margin)[0])
-    lost = float(lead_model.shortfall(margin)[0]) * lead_spread
-    excess = max(position - order_up_to, 0.0)  # more than the policy would ever hold
+    risk = float(lead_model.exceed(margin)[0]) if np.isfinite(position) else float("nan")
+    lost = float(lead_model.shortfall(margin)[0]) * lead_spread if np.isfinite(position) else float("nan")
+    excess = max(position - order_up_to, 0.0) if np.isfinite(position) else float("nan")  # more than ever held
     # Expected fill rate: expected units short per cycle over the units one cycle sells.
     cycle_demand = max(float(values[:review].sum()), float(item["moq"]), lot if options.eoq and np.isfinite(lot) else 0)
     short = float(model.shortfall(model.quantile(level))[0]) * float(spread(protection_demand, model.kappa))
     fill = 1.0 - short / cycle_demand if cycle_demand > 0 else float("nan")
-    cover, stockout = _cover(path, float(item["on_hand"]), float(item["on_order"]), lead, freq)
+    cover, stockout = _cover(path, float(item["on_hand"]), float(item["on_order"]), lead, freq) \
+        if np.isfinite(position) else (float("nan"), pd.NaT)
     revenue_at_risk = lost * float(item["price"])
     excess_value = excess * float(item["unit_cost"])
     return {
@@ -456,7 +508,8 @@ def _recommend_one(item: dict, path: pd.Series, models: ErrorModels, freq: str, 
         "reorder_point": reorder, "order_up_to": order_up_to, "eoq": lot, "order_qty": quantity,
         "order_value": quantity * float(item["unit_cost"]), "days_of_cover": cover, "stockout_date": stockout,
         "stockout_risk": risk, "expected_lost_units": lost, "revenue_at_risk": revenue_at_risk,
-        "excess_units": excess, "excess_value": excess_value, "money_at_stake": max(revenue_at_risk, excess_value),
+        "excess_units": excess, "excess_value": excess_value,
+        "money_at_stake": max(revenue_at_risk, excess_value) if np.isfinite(position) else float("nan"),
         "expected_fill_rate": float(np.clip(fill, 0, 1)), "error_samples": len(model.z),
         "unit_cost": float(item["unit_cost"]), "price": float(item["price"]),
     }

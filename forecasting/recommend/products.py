@@ -327,7 +327,7 @@ def default_products(df: pd.DataFrame, freq: str, products: pd.DataFrame | None 
     ``defaults.cost_share`` of the price (1.0, so money reads as units, when
     there is no price either); stock on hand = the last period's ``stock``
     minus its sales (stock is read as the level at the start of the period), or
-    0 without a stock column; on order 0; the rest from ``defaults``. The
+    unknown (NaN) without a stock column; on order 0; the rest from ``defaults``. The
     ``defaulted`` column lists which fields of each row are defaults.
     """
     series = pd.Index(sorted(df[UID].astype(str).unique()), name=UID)
@@ -355,7 +355,8 @@ def _fallbacks(df: pd.DataFrame, freq: str, series: pd.Index, table: pd.DataFram
     price = table["price"].fillna(typical)
     cost = (price * defaults.cost_share).fillna(1.0)
     price = price.fillna(table["unit_cost"].fillna(cost) / defaults.cost_share)
-    on_hand = (last[STOCK] - last[Y].fillna(0)).clip(lower=0).fillna(0.0) if STOCK in last.columns else 0.0
+    # Unknown stock stays unknown (NaN): the policy needs no stock, an order quantity and a risk do.
+    on_hand = (last[STOCK] - last[Y].fillna(0)).clip(lower=0) if STOCK in last.columns else np.nan
     return {"unit_cost": cost, "price": price, "lead_time": defaults.lead_time_days,
             "review_period": defaults.review_days(freq), "on_hand": on_hand, "on_order": 0.0,
             "holding_rate": defaults.holding_rate, "order_cost": defaults.order_cost, "moq": defaults.moq,

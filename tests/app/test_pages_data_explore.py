@@ -227,3 +227,20 @@ def test_pages_opened_without_data_say_load_data_first(page):
     assert not at.exception and not at.error
     assert any("Load data first" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 0
+
+
+def test_a_sales_value_is_labelled_as_money_with_the_users_currency():
+    dates = pd.date_range("2023-01-06", periods=60, freq="W-FRI").strftime("%Y-%m-%d")
+    money = pd.DataFrame({"Date": list(dates) * 2, "Store": [1] * 60 + [2] * 60,
+                          "Weekly_Sales": [1500.75 + (i % 9) * 10.5 for i in range(120)]})
+    at = upload(start(), "walmart.csv", money.to_csv(index=False).encode())
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data_map_measure").value == "detect"
+    assert at.session_state["data_loaded"].dataset.measure.kind == "money"
+    at.text_input(key="data_map_currency").set_value("$").run()
+    at.switch_page("pages/explore.py").run()
+    assert metric(at, "Sales value").startswith("$")
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_map_measure").set_value("units").run()
+    at.switch_page("pages/explore.py").run()
+    assert metric(at, "Units sold") == f"{money['Weekly_Sales'].sum():,.0f}"

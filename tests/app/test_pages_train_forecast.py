@@ -35,7 +35,10 @@ def test_training_the_default_model_fills_the_board_and_the_sidebar():
     assert "ridge" in " ".join(m.value for m in at.sidebar.markdown)
     runs = {run.name: run for run in next(iter(at.session_state["train_models"].values())).values()}
     assert runs["ridge"].spec.horizon == 7 and len(runs["ridge"].forecast) == 48 * 7
-    assert at.session_state["train_chosen"] == runs["ridge"].run_id
+    best = min(runs.values(), key=lambda run: run.score["mase"])
+    assert at.session_state["train_chosen"] is None  # no choice made: the pages use the best backtest MASE
+    assert at.selectbox(key="train_use_model").value == best.run_id
+    assert f"{best.name} is in use: the lowest backtest MASE" in texts(at)
 
 
 def test_model_settings_come_from_the_model_and_reach_the_run():
@@ -114,4 +117,40 @@ def test_a_model_worse_than_seasonal_naive_gets_a_hint(tiny_panel):
     assert naive.score["mase_gain_vs_seasonal_naive"] < 0  # on a weekly pattern, yesterday loses to last week
     at = with_run(start(page=TRAIN), naive)
     at.run()
-    assert any("naive forecasts worse than seasonal naive" in w.value for w in at.warning)
+    assert any("naive forecast worse than seasonal naive" in w.value for w in at.warning)
+    at.switch_page("pages/inventory.py").run()
+    assert any("naive forecast worse than seasonal naive" in w.value for w in at.warning)
+
+
+def test_the_model_in_use_is_the_best_backtest_not_the_first_trained_until_the_user_picks(tiny_panel):
+    worse = train(TrainingSpec("naive", horizon=7, folds=2), tiny_panel, "D")
+    better = train(TrainingSpec("seasonal_naive", horizon=7, folds=2), tiny_panel, "D")
+    assert better.score["mase"] < worse.score["mase"]
+    at = with_run(start(page=TRAIN), worse, better)  # the worse one was trained first
+    at.run()
+    assert at.selectbox(key="train_use_model").value == better.run_id
+    assert "seasonal_naive is in use: the lowest backtest MASE" in texts(at)
+    at.selectbox(key="train_use_model").set_value(worse.run_id).run()
+    assert at.session_state["train_chosen"] == worse.run_id
+    assert "naive is in use because you chose it." in texts(at)
+    assert any("naive forecast worse than seasonal naive" in w.value for w in at.warning)
+
+
+def test_the_future_plan_is_shown_edited_and_changes_the_forecast(sample_run):
+    at = with_run(start(page=FORECAST), sample_run)
+    at.session_state["forecast_tab"] = "Future plan"
+    at.run()
+    assert not at.exception and not at.error
+    editor = next(d.value for d in at.dataframe if "promo" in d.value.columns)  # the cell editor
+    assert len(editor) == len(sample_run.plan) and {"price", "promo"} <= set(editor.columns)
+    assert not (sample_run.plan["promo"] > 0).any()  # the sample's flag: usually no promotion
+    at.selectbox(key="plan_bulk_driver").set_value("promo")
+    at.number_input(key="plan_bulk_value").set_value(1.0)
+    next(b for b in at.button if b.proto.label == "Set").click().run()
+    assert not at.exception
+    at.button(key="plan_apply").click().run(timeout=180)
+    assert not at.exception and not at.error
+    runs = list(next(iter(at.session_state["train_models"].values())).values())
+    assert len(runs) == 1 and runs[0].run_id != sample_run.run_id
+    assert (runs[0].plan["promo"] == 1.0).all()
+    assert runs[0].forecast["yhat"].sum() > 1.1 * sample_run.forecast["yhat"].sum()

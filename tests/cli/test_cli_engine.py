@@ -110,3 +110,19 @@ def test_unprefixed_params_go_only_to_the_models_that_have_them():
     args = Namespace(model="ridge,moving_average", horizon=7, param=["alpha=0.3", "moving_average.window=4"])
     ridge, average = build_models(args)
     assert ridge.alpha == 0.3 and average.window == 4
+
+
+def test_the_saved_plan_goes_back_in_with_future_and_changes_the_forecast(sales, tmp_path):
+    plan, base, promoted = tmp_path / "plan.csv", tmp_path / "base.csv", tmp_path / "promoted.csv"
+    flags = ["--id", "store", "--id", "sku", "--model", "ridge", "--horizon", "7"]
+    done = _run("forecast", str(sales), *flags, "--out", str(base), "--save-plan", str(plan))
+    assert done.returncode == 0, done.stderr
+    assert "no plan for 'promo'" in done.stderr
+    table = pd.read_csv(plan)
+    assert list(table.columns[:3]) == ["store", "sku", "date"] and {"price", "promo"} <= set(table.columns)
+    assert (table["promo"] == 0).all()  # the sample's 0/1 flag: usually no promotion
+    table.assign(promo=1.0).to_csv(plan, index=False)
+    done = _run("forecast", str(sales), *flags, "--out", str(promoted), "--future", str(plan))
+    assert done.returncode == 0, done.stderr
+    assert "no plan for 'promo'" not in done.stderr
+    assert pd.read_csv(promoted)["yhat"].sum() > 1.05 * pd.read_csv(base)["yhat"].sum()

@@ -107,3 +107,14 @@ def test_an_unknown_kind_is_a_usage_error(files, capsys):
         main(["recommend", "stock", str(files / "sales.csv"), *MODEL])
     assert exit_info.value.code == 2
     assert "invalid choice: 'stock'" in capsys.readouterr().err
+
+
+def test_inventory_on_a_sales_value_without_prices_exits_2_before_training(tmp_path, capsys):
+    path = tmp_path / "money.csv"
+    dates = pd.date_range("2023-01-06", periods=80, freq="W-FRI").strftime("%Y-%m-%d")
+    pd.DataFrame({"Date": list(dates) * 2, "Store": [1] * 80 + [2] * 80,
+                  "Weekly_Sales": [1500.75 + (i % 9) * 10.5 for i in range(160)]}).to_csv(path, index=False)
+    code, _, err = run(capsys, "recommend", "inventory", path, "--model", "seasonal_naive", "--horizon", "4")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "sales value (money), and inventory needs quantities" in err and "--price" in err
+    assert "window" not in err  # refused before any training

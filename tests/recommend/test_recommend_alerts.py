@@ -36,9 +36,11 @@ def test_every_injected_outlier_of_the_sample_is_an_anomaly_alert(sample_frame, 
     assert injected <= flagged  # all 8 found
     assert len(flagged - injected) <= 3  # and little else
     assert list(alerts.columns) == ALERT_COLUMNS
-    assert list(alerts["revenue_at_stake"]) == sorted(alerts["revenue_at_stake"], reverse=True)
+    ahead = alerts[alerts["kind"] != "anomaly"]
+    assert list(ahead["revenue_at_stake"]) == sorted(ahead["revenue_at_stake"], reverse=True)
+    assert list(alerts.index[alerts["kind"] == "anomaly"]) == list(range(len(ahead), len(alerts)))  # past ones last
+    assert found["revenue_at_stake"].isna().all()  # the past has nothing at stake any more
     biggest = found.set_index("unique_id").loc["SKU-043"]  # 1,904 units against a true 136
-    assert biggest["revenue_at_stake"] > 1500 * 300
     assert "1,904 units on 2025-11-10" in biggest["message"]
     recent = find_alerts(frame, freq, sample_run, products, settings=AlertSettings(lookback_days=90))
     assert set(recent.loc[recent["kind"] == "anomaly", "unique_id"]) == {"SKU-043"}  # only the November one
@@ -110,6 +112,14 @@ def test_stock_alerts_come_from_the_plan_thresholds():
     heavy = alerts.set_index("unique_id").loc["heavy"]
     assert heavy["revenue_at_stake"] == pytest.approx((5000 - 1200) * 3.0)  # beyond 120 days of 10 a day
     assert alerts.set_index("unique_id").loc["short", "ds"] == pd.Timestamp("2026-01-03")
+
+
+def test_unknown_stock_raises_no_stock_alert():
+    plan = pd.DataFrame([{"unique_id": "a", "stockout_risk": np.nan, "stockout_date": pd.NaT, "lead_time": 14.0,
+                          "inventory_position": np.nan, "lead_time_demand": 140.0, "order_qty": np.nan,
+                          "revenue_at_risk": np.nan, "days_of_cover": np.nan, "on_hand": np.nan, "unit_cost": 3.0}])
+    forecast = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2026-01-01", periods=28), "yhat": 10.0})
+    assert stock_alerts(plan, "D", forecast, AlertSettings(risk_threshold=0.01, overstock_days=7)).empty
 
 
 def test_alert_settings_are_checked():

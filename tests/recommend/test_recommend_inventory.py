@@ -7,6 +7,8 @@ sample data, where the replayed policy must reach its 95% target per category.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,6 +116,27 @@ def test_orders_cover_and_stockout_date_on_a_perfect_forecast():
     assert table.loc["s01", "excess_units"] == pytest.approx(400)
     assert table.loc["s01", "money_at_stake"] == pytest.approx(400 * 6.0)
     assert table["expected_fill_rate"].eq(1.0).all()
+
+
+def test_unknown_stock_gives_the_policy_but_no_order_risk_or_lost_revenue():
+    hist = perfect_history()
+    ids = list(hist.ids)
+    known = products(ids, on_hand=[25.0, 500.0, 25.0])
+    unknown = products(ids, on_hand=[25.0, np.nan, np.nan])
+    expected = recommend_inventory(None, "D", None, known, forecast=flat_forecast(ids, 10.0), history=hist)
+    plan = recommend_inventory(None, "D", None, unknown, forecast=flat_forecast(ids, 10.0), history=hist)
+    table, reference = plan.table.set_index("unique_id"), expected.table.set_index("unique_id")
+    for column in ("safety_stock", "reorder_point", "order_up_to", "protection_demand"):
+        np.testing.assert_allclose(table[column].sort_index(), reference[column].sort_index())
+    for column in ("order_qty", "stockout_risk", "expected_lost_units", "revenue_at_risk", "days_of_cover",
+                   "money_at_stake", "excess_units", "inventory_position"):
+        assert table.loc[["s01", "s02"], column].isna().all(), column
+        assert table.loc["s00", column] == reference.loc["s00", column]
+    assert table.loc[["s01", "s02"], "stockout_date"].isna().all()
+    assert list(plan.table["unique_id"])[0] == "s00"  # a known risk ranks above unknown ones
+    assert any("stock on hand is unknown for 2 of 3 series" in note for note in plan.notes)
+    written = pd.read_csv(io.StringIO(plan.table.to_csv(index=False))).set_index("unique_id")
+    assert written.loc["s01", ["on_hand", "order_qty", "stockout_date"]].isna().all()  # empty cells, not zeros
 
 
 def test_a_protection_period_longer_than_the_backtest_gets_no_order_and_a_note():
@@ -236,3 +259,31 @@ def test_bad_settings_and_too_short_backtests_are_refused(sample_frame):
     items = default_products(frame, freq).assign(unique_id=lambda t: "other-" + t["unique_id"])
     with pytest.raises(DataValidationError, match="no product row matches a series of the backtest"):
         simulate_policy(frame, freq, None, items, history=perfect_history())
+
+
+def test_a_sales_value_target_is_planned_in_units_through_the_price():
+    from forecasting.data.measure import Measure
+
+    hist = perfect_history()
+    ids = list(hist.ids)
+    units = recommend_inventory(None, "D", None, products(ids, on_hand=[25.0, 500.0, 25.0]),
+                                forecast=flat_forecast(ids, 10.0), history=hist).table.set_index("unique_id")
+    money_history = ErrorHistory(hist.ids, hist.dates, hist.horizon, hist.freq, hist.model, hist.actual * 10.0,
+                                 hist.forecast * 10.0)  # the same demand in sales value at a price of 10
+    table = products(ids, on_hand=[25.0, 500.0, 25.0])
+    money = recommend_inventory(table.assign(price=10.0), "D", None, table.assign(price=10.0),
+                                forecast=flat_forecast(ids, 100.0), history=money_history,
+                                measure=Measure("money")).table.set_index("unique_id")
+    for column in ("reorder_point", "order_qty", "stockout_risk", "safety_stock"):
+        np.testing.assert_allclose(money[column].sort_index(), units[column].sort_index())
+
+
+def test_a_sales_value_without_any_price_is_refused():
+    from forecasting.data.measure import Measure
+
+    hist = perfect_history()
+    ids = list(hist.ids)
+    table = products(ids).assign(defaulted="price")
+    with pytest.raises(DataValidationError, match="inventory needs quantities"):
+        recommend_inventory(pd.DataFrame({"unique_id": ids}), "D", None, table, forecast=flat_forecast(ids, 10.0),
+                            history=hist, measure=Measure("money"))

@@ -148,7 +148,8 @@ def test_defaults_without_price_or_stock_are_stated_values():
     frame = sales(["a"]).drop(columns="price")
     defaults = ProductDefaults(lead_time_days=21, service_level=0.9, order_cost=10)
     table = default_products(frame, "W-MON", defaults=defaults).set_index("unique_id")
-    assert table.loc["a", "unit_cost"] == 1.0 and table.loc["a", "on_hand"] == 0
+    assert table.loc["a", "unit_cost"] == 1.0 and np.isnan(table.loc["a", "on_hand"])  # unknown, not zero
+    assert "on_hand" in table.loc["a", "defaulted"]
     assert table.loc["a", "lead_time"] == 21 and table.loc["a", "service_level"] == 0.9
     assert table.loc["a", "review_period"] == 7  # a week, or one period when periods are longer
     assert default_products(frame, "MS").loc[0, "review_period"] == pytest.approx(365.25 / 12)
