@@ -212,7 +212,6 @@ def partitioned_forecast(
     plan, plan_notes = complete_plan(df, freq, horizon, future) if plan_columns(df) else (None, [])
     available = usable_windows(df, freq, horizon, calibration_windows + model.validation_windows)
     cutoffs = window_cutoffs(df, freq, horizon, available) if available else []
-    plan, plan_notes = complete_plan(df, freq, horizon, future) if plan_columns(df) else (None, [])
     job = functools.partial(_forecast_partition, model=model, freq=freq, horizon=horizon, cutoffs=cutoffs,
                             levels=levels, future=plan)
     results = run_partitions(job, _split(df, partition_series(df, parts)), client, progress, model.name)
