@@ -58,8 +58,10 @@ class ReadLimits:
         """The error for ``what`` (e.g. "data.xlsx has 2,000,000 rows") above the cap ``limit``."""
         cap = getattr(self, limit)
         shown = f"{int(cap):,}" if float(cap).is_integer() else f"{cap:,g}"
+        # Above the caps a bigger machine, or several, is the way on: the Dask route of the command line.
+        route = " and run it on Dask workers ({workers})" if limit in ("max_rows", "max_series", "max_cells") else ""
         return DataReadError(f"{what}, above the limit of {shown}{unit} {_NOUNS[limit]}",
-                             fix=f"filter or aggregate the file, or raise the limit ({{{limit}}})"
+                             fix=f"filter or aggregate the file, or raise the limit ({{{limit}}}){route}"
                              if limit in FLAGGED else "filter or aggregate the file, or export it again")
 
     def check(self, what: str, value: int | float, limit: str, unit: str = "") -> None:

@@ -181,7 +181,7 @@ def test_csv_columns_and_rows_are_capped_before_parsing():
 
 
 def test_series_are_capped_after_mapping():
-    with pytest.raises(DataReadError, match=r"ids.csv has 1,000 series, above the limit of 999 series.*--max-series"):
+    with pytest.raises(DataReadError, match=r"ids.csv has 1,000 series, above the limit of 999 series.*--max-series\) and run it on Dask workers \(--workers\)"):
         load_dataset(corpus.many_ids_csv(1_000), name="ids.csv", limits=ReadLimits(max_series=999))
 
 
