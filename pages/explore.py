@@ -60,9 +60,7 @@ def _history(series: pd.DataFrame, name: str, freq: str, measure: Measure) -> No
     summary = explore.series_summary(series)
     period = PERIOD_NAMES[freq_family(freq)]
     cols = st.columns(4)
-    cols[0].metric("Units sold" if not measure.is_money else "Sales value",
-                   f"{summary['total']:,.0f}" if not measure.is_money else measure.amount(summary["total"])
-                   .removesuffix(" in sales"))
+    cols[0].metric("Units sold" if not measure.is_money else "Sales value", measure.figure(summary["total"]))
     cols[1].metric(f"Mean per {period}", f"{summary['mean']:,.1f}")
     cols[2].metric(f"{period.capitalize()}s without sales", f"{summary['zero_share']:.0%}")
     cols[3].metric(f"{period.capitalize()}s", f"{summary['periods']:,}")

@@ -108,8 +108,7 @@ def _headline(run: TrainedRun, planning: pd.DataFrame, measure: Measure) -> None
     delta = f"{100 * (total / model_total - 1):+.1f}% adjusted" if model_total and abs(total - model_total) > 1e-9 \
         else None
     what = "Units" if not measure.is_money else "Sales value"
-    value = f"{total:,.0f}" if not measure.is_money else measure.amount(total).removesuffix(" in sales")
-    columns[4].metric(f"{what} over the next {run.spec.horizon} periods", value, delta=delta)
+    columns[4].metric(f"{what} over the next {run.spec.horizon} periods", measure.figure(total), delta=delta)
 
 
 def _leaderboard(runs: list[TrainedRun]) -> None:

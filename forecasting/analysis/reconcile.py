@@ -34,7 +34,7 @@ import pandas as pd
 from ..evaluation.backtest import BacktestConfig, BacktestResult, backtest
 from ..evaluation.forecast import forecast_fitted
 from ..evaluation.metrics import CUTOFF, training_scales
-from ..evaluation.plans import YEAR_PERIODS, complete_plan, plan_columns
+from ..evaluation.plans import complete_plan
 from ..evaluation.training import TrainedRun
 from ..schema import CATEGORY, DS, SEASON_LENGTH, UID, Y, freq_family
 from .hierarchy import TOTAL, aggregate
@@ -56,7 +56,8 @@ class Hierarchy:
     def of(cls, frame: pd.DataFrame) -> Hierarchy:
         ids = sorted(frame[UID].astype(str).unique())
         if CATEGORY in frame.columns and frame[CATEGORY].notna().any():
-            first = frame.drop_duplicates(UID).set_index(frame.drop_duplicates(UID)[UID].astype(str))[CATEGORY]
+            first = frame.drop_duplicates(UID)
+            first = first[CATEGORY].set_axis(first[UID].astype(str))
             category_of = tuple(str(first.get(i, "")) for i in ids)
             categories = tuple(sorted(set(category_of)))
             if len(categories) in (1, len(ids)):  # one category is the total; one per series adds nothing
@@ -105,16 +106,10 @@ def shrunk_covariance(residuals: np.ndarray) -> np.ndarray:
     std = np.sqrt((centred ** 2).sum(axis=0) / max(t - 1, 1))
     std = np.where(std > 0, std, max(float(std.max()), 1.0) * 1e-6)
     z = centred / std
-    w = z[:, :, None] * z[:, None, :] if n <= 400 else None  # samples x n x n only when it fits in memory
-    if w is not None:
-        mean_w = w.mean(axis=0)
-        correlation = t / (t - 1) * mean_w
-        variance = t / (t - 1) ** 3 * ((w - mean_w) ** 2).sum(axis=0)
-    else:
-        mean_w = z.T @ z / t
-        correlation = t / (t - 1) * mean_w
-        squares = (z ** 2).T @ (z ** 2) / t  # E[w^2] per pair, from which the variance follows
-        variance = t / (t - 1) ** 3 * t * (squares - mean_w ** 2)
+    # w_kij = z_ki z_kj; its mean and spread per pair from two n x n products (no samples x n x n array).
+    mean_w = z.T @ z / t
+    correlation = t / (t - 1) * mean_w
+    variance = t / (t - 1) ** 3 * t * ((z ** 2).T @ (z ** 2) / t - mean_w ** 2)
     off = ~np.eye(n, dtype=bool)
     denominator = float((correlation[off] ** 2).sum())
     intensity = float(np.clip(variance[off].sum() / denominator, 0, 1)) if denominator > 0 else 1.0
@@ -167,13 +162,14 @@ def reconcile_run(run: TrainedRun, frame: pd.DataFrame, *, method: str = "auto")
                                                                      levels=spec.levels))
     summing = hierarchy.summing()
     windows = _window_matrices(run, upper_run, hierarchy, upper_model.name)
-    shares = _shares(frame, hierarchy, freq)
+    shares = _shares(frame, hierarchy)
     candidates = [m for m in METHODS if m != "mint_shrink" or len(hierarchy.bottom) <= MAX_MINT_SERIES]
-    scores = _scores(windows, hierarchy, summing, shares, candidates, frame, upper, freq,
+    held_out = _held_out_covariances(windows) if "mint_shrink" in candidates else [None] * len(windows)
+    scores = _scores(windows, held_out, hierarchy, summing, shares, candidates, frame, upper, freq,
                      scored=sorted(pd.Timestamp(c) for c in run.backtest.predictions[CUTOFF].unique()))
     chosen = min(candidates, key=lambda m: scores[m].mean()) if method == "auto" else method
     covariance = shrunk_covariance(np.vstack([w.residuals for w in windows])) if chosen == "mint_shrink" else None
-    reconciled = _reconciled_backtest(run, windows, hierarchy, summing, chosen, covariance, shares)
+    reconciled = _reconciled_backtest(run, windows, held_out, hierarchy, summing, chosen, covariance, shares)
     future = _reconciled_future(run, upper, upper_model, upper_run, hierarchy, frame, summing, chosen, covariance,
                                 shares)
     note = (f"levels reconciled by {chosen.replace('_', ' ')} (chosen by backtest: mean MASE over the levels "
@@ -215,27 +211,31 @@ def _window_matrices(run: TrainedRun, upper_run: BacktestResult, hierarchy: Hier
     return out
 
 
-def _shares(frame: pd.DataFrame, hierarchy: Hierarchy, freq: str) -> np.ndarray:
+def _shares(frame: pd.DataFrame, hierarchy: Hierarchy) -> np.ndarray:
     """Each series' share of the total over the last year of history (equal shares if nothing sold)."""
-    start = frame[DS].max() - pd.Timedelta(days=366) if freq_family(freq) != "D" else \
-        frame[DS].max() - pd.Timedelta(days=YEAR_PERIODS["D"])
+    start = frame[DS].max() - pd.Timedelta(days=365)
     recent = frame[frame[DS] > start].groupby(UID)[Y].sum().reindex(list(hierarchy.bottom)).fillna(0).to_numpy()
     total = recent.sum()
     return recent / total if total > 0 else np.full(len(recent), 1 / len(recent))
 
 
-def _scores(windows, hierarchy, summing, shares, candidates, frame, upper, freq, *, scored) -> pd.DataFrame:
+def _held_out_covariances(windows: list[_Window]) -> list[np.ndarray | None]:
+    """Per window, MinT's W from the other windows' errors only (None when there is no other window)."""
+    return [shrunk_covariance(np.vstack([w.residuals for j, w in enumerate(windows) if j != i]))
+            if len(windows) > 1 else None for i in range(len(windows))]
+
+
+def _scores(windows, held_out, hierarchy, summing, shares, candidates, frame, upper, freq, *,
+            scored) -> pd.DataFrame:
     """Mean MASE per level of the base forecasts and of each method, over the scored windows."""
     season = SEASON_LENGTH[freq_family(freq)]
     both = pd.concat([upper[[UID, DS, Y]], frame[[UID, DS, Y]].assign(**{UID: frame[UID].astype(str)})])
     scales = training_scales(both, scored, season).set_index([UID, CUTOFF])["scale"]
     levels = np.array(hierarchy.levels)
     errors: dict[str, list[np.ndarray]] = {name: [] for name in ["base", *candidates]}
-    for index, window in enumerate(windows):
+    for window, covariance in zip(windows, held_out, strict=True):
         if window.cutoff not in scored:
             continue
-        others = [w.residuals for i, w in enumerate(windows) if i != index]
-        covariance = shrunk_covariance(np.vstack(others)) if "mint_shrink" in candidates and others else None
         scale = np.array([scales.get((node, window.cutoff), np.nan) for node in hierarchy.nodes])
         forecasts = {"base": window.base}
         for method in candidates:
@@ -258,15 +258,14 @@ def _shifted(table: pd.DataFrame, column: str, new: np.ndarray, bands: list[str]
     return out
 
 
-def _reconciled_backtest(run, windows, hierarchy, summing, method, covariance, shares) -> BacktestResult:
+def _reconciled_backtest(run, windows, held_out, hierarchy, summing, method, covariance, shares) -> BacktestResult:
     """The run's backtest with the model's series forecasts of every window reconciled."""
     result = run.backtest
     bands = [c for c in result.predictions.columns if c.startswith(f"{run.name}-")]
     n = summing.shape[1]
     pieces = []
-    for index, window in enumerate(windows):
-        others = [w.residuals for i, w in enumerate(windows) if i != index]
-        cov = shrunk_covariance(np.vstack(others)) if method == "mint_shrink" and others else covariance
+    for window, own in zip(windows, held_out, strict=True):
+        cov = own if own is not None else covariance  # each window reconciled without its own errors in W
         bottom = reconcile(window.base, summing, method, covariance=cov, shares=shares)
         pieces.append(pd.DataFrame({UID: np.repeat(np.array(hierarchy.bottom), len(window.dates)),
                                     DS: np.tile(window.dates, n),
@@ -286,7 +285,7 @@ def _reconciled_backtest(run, windows, hierarchy, summing, method, covariance, s
 def _reconciled_future(run, upper, upper_model, upper_run, hierarchy, frame, summing, method, covariance, shares):
     """The run's future forecast with its series reconciled against an upper-level model fitted on all history."""
     fitted = upper_model.refit_copy(upper_run.windows()).fit(upper, freq=run.freq)
-    plan = complete_plan(upper, run.freq, run.spec.horizon, None)[0] if plan_columns(upper) else None
+    plan = complete_plan(upper, run.freq, run.spec.horizon, None)[0]
     high, _ = forecast_fitted(fitted, upper, run.freq, run.spec.horizon, None, future=plan, levels=run.spec.levels)
     forecast = run.forecast.assign(**{UID: run.forecast[UID].astype(str)})
     dates = pd.DatetimeIndex(sorted(forecast[DS].unique()))

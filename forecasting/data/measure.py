@@ -53,16 +53,15 @@ class Measure:
             return "units"
         return f"sales ({self.currency})" if self.currency else "sales value"
 
-    @property
-    def noun(self) -> str:
-        """What a number of the target is, in a sentence: ``units`` or ``in sales``."""
-        return "units" if not self.is_money else "in sales"
+    def figure(self, value: float) -> str:
+        """The number as a headline shows it under a label that names the measure: ``1,234`` or ``$1,234``."""
+        return f"{self.currency}{value:,.0f}" if self.is_money else f"{value:,.0f}"
 
     def amount(self, value: float) -> str:
         """``1,234 units``, ``$1,234`` or ``1,234 in sales``."""
         if not self.is_money:
             return f"{value:,.0f} units"
-        return f"{self.currency}{value:,.0f}" if self.currency else f"{value:,.0f} in sales"
+        return self.figure(value) if self.currency else f"{value:,.0f} in sales"
 
 
 def detect_measure(values: pd.Series, column: str | None) -> MeasureKind:

@@ -35,7 +35,7 @@ from .crossval import Progress, usable_windows, window_cutoffs
 from .forecast import ForecastResult, check_future, tidy, window_quantiles
 from .intervals import apply_intervals
 from .metrics import CUTOFF, evaluate, seasonal_scale, summarise, training_scales
-from .plans import complete_plan, plan_columns, plausibility
+from .plans import complete_plan, plausibility
 
 ROWS_PER_PARTITION = 400_000  # ~550 daily series of two years: a few hundred MB of features per worker
 
@@ -209,7 +209,7 @@ def partitioned_forecast(
     started = time.perf_counter()
     future_notes = check_future(future, df, freq, horizon)
     # The plan is completed over all series here (usual values where nothing is planned), as make_forecast does.
-    plan, plan_notes = complete_plan(df, freq, horizon, future) if plan_columns(df) else (None, [])
+    plan, plan_notes = complete_plan(df, freq, horizon, future)
     available = usable_windows(df, freq, horizon, calibration_windows + model.validation_windows)
     cutoffs = window_cutoffs(df, freq, horizon, available) if available else []
     job = functools.partial(_forecast_partition, model=model, freq=freq, horizon=horizon, cutoffs=cutoffs,

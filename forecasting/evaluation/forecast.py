@@ -17,7 +17,7 @@ from ..schema import DS, LEVELS, SEASON_LENGTH, UID, Y, freq_family
 from .backtest import Progress, predict_windows, usable_windows, window_cutoffs
 from .intervals import apply_intervals, residual_quantiles, scaled_residuals
 from .metrics import CUTOFF, seasonal_scale, training_scales
-from .plans import complete_plan, plan_columns, plausibility
+from .plans import complete_plan, plausibility
 
 OUTPUT_COLUMNS = ["unique_id", "ds", "model", "yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"]
 
@@ -59,13 +59,31 @@ def make_forecast(
     fitted = model.clone().fit(df, freq=freq)
     if progress:
         progress(0.95, f"{model.name}: forecasting {horizon} periods")
-    plan, plan_notes = complete_plan(df, freq, horizon, future) if plan_columns(df) else (None, [])
-    table, notes = forecast_fitted(fitted, df, freq, horizon, quantiles, future=plan, levels=levels)
-    warning = plausibility(table, df, freq, horizon, plan)
+    table, plan, notes = planned_forecast(fitted, df, freq, horizon, quantiles, future=future, levels=levels)
     if progress:
         progress(1.0, "done")
-    notes = future_notes + plan_notes + notes + ([warning] if warning else [])
-    return ForecastResult(table, fitted, time.perf_counter() - started, notes, plan)
+    return ForecastResult(table, fitted, time.perf_counter() - started, future_notes + notes, plan)
+
+
+def planned_forecast(
+    fitted: Forecaster,
+    df: pd.DataFrame,
+    freq: str,
+    horizon: int,
+    quantiles: pd.DataFrame | None,
+    *,
+    future: pd.DataFrame | None = None,
+    levels: tuple[int, ...] = LEVELS,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+    """:func:`forecast_fitted` under the complete plan (usual values where ``future`` plans nothing).
+
+    Returns the forecast, the plan and the notes: drivers filled with usual values, the model's own notes,
+    and a warning when the total is implausible against repeating last season.
+    """
+    plan, plan_notes = complete_plan(df, freq, horizon, future)
+    table, notes = forecast_fitted(fitted, df, freq, horizon, quantiles, future=plan, levels=levels)
+    warning = plausibility(table, df, freq, horizon, plan)
+    return table, plan, plan_notes + notes + ([warning] if warning else [])
 
 
 def forecast_fitted(

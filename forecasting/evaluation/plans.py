@@ -65,11 +65,14 @@ def default_plan(df: pd.DataFrame, freq: str, horizon: int) -> pd.DataFrame:
 
 
 def complete_plan(df: pd.DataFrame, freq: str, horizon: int,
-                  future: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+                  future: pd.DataFrame | None) -> tuple[pd.DataFrame | None, list[str]]:
     """The plan for every forecast period: the user's values where given, usual values elsewhere.
 
-    Returns the plan and a note for each driver that was filled with usual values.
+    Returns the plan (None when the data has no drivers to plan) and a note for each driver that was
+    filled with usual values.
     """
+    if not plan_columns(df):
+        return None, []
     plan = default_plan(df, freq, horizon)
     drivers = [c for c in plan.columns if c not in (UID, DS)]
     given = pd.DataFrame(columns=[UID, DS]) if future is None else future.assign(

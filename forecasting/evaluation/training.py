@@ -23,8 +23,7 @@ from ..models.registry import available, get_model_for
 from ..schema import LEVELS, UID, Y
 from .backtest import BacktestConfig, BacktestResult, backtest
 from .crossval import Progress
-from .forecast import check_future, forecast_fitted, window_quantiles
-from .plans import complete_plan, plan_columns, plausibility
+from .forecast import check_future, planned_forecast, window_quantiles
 
 INTERVAL_WINDOWS = 2  # the last backtest windows whose errors size the future's intervals
 
@@ -118,12 +117,11 @@ def train(
         progress(0.97, f"{model.name}: forecasting {spec.horizon} periods")
     quantiles = window_quantiles(result.predictions, model.name, df, freq, spec.horizon, spec.levels,
                                  INTERVAL_WINDOWS)
-    plan, plan_notes = complete_plan(df, freq, spec.horizon, future) if plan_columns(df) else (None, [])
-    forecast, notes = forecast_fitted(fitted, df, freq, spec.horizon, quantiles, future=plan, levels=spec.levels)
-    warning = plausibility(forecast, df, freq, spec.horizon, plan)
+    forecast, plan, notes = planned_forecast(fitted, df, freq, spec.horizon, quantiles, future=future,
+                                             levels=spec.levels)
     if progress:
         progress(1.0, "done")
-    notes = future_notes + plan_notes + result.notes.get(model.name, []) + notes + ([warning] if warning else [])
+    notes = future_notes + result.notes.get(model.name, []) + notes
     return TrainedRun(spec, freq, fitted, result, forecast, time.perf_counter() - started,
                       list(dict.fromkeys(notes)), plan=plan)
 
@@ -135,14 +133,12 @@ def replan(run: TrainedRun, df: pd.DataFrame, plan: pd.DataFrame) -> TrainedRun:
     has the shape of :attr:`TrainedRun.plan` (missing values take usual values).
     """
     spec = run.spec
-    plan, plan_notes = complete_plan(df, run.freq, spec.horizon, plan)
     quantiles = window_quantiles(run.backtest.predictions, run.name, df, run.freq, spec.horizon, spec.levels,
                                  INTERVAL_WINDOWS)
-    forecast, notes = forecast_fitted(run.fitted, df, run.freq, spec.horizon, quantiles, future=plan,
-                                      levels=spec.levels)
-    warning = plausibility(forecast, df, run.freq, spec.horizon, plan)
+    forecast, plan, notes = planned_forecast(run.fitted, df, run.freq, spec.horizon, quantiles, future=plan,
+                                             levels=spec.levels)
     kept = [n for n in run.notes if not n.startswith("no plan for ") and "of repeating last season" not in n]
-    notes = list(dict.fromkeys(plan_notes + kept + notes + ([warning] if warning else [])))
+    notes = list(dict.fromkeys(kept + notes))
     return replace(run, forecast=forecast, plan=plan, notes=notes, run_id=uuid.uuid4().hex)
 
 

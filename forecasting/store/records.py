@@ -99,10 +99,13 @@ def _insert(store: Store, table, values: dict[str, Any]) -> int:
         return int(connection.execute(table.insert().values(**values)).inserted_primary_key[0])
 
 
-def _listed(store: Store, table, run_id: str | None, columns: list[str]) -> list[dict[str, Any]]:
-    query = select(*[table.c[c] for c in columns]).order_by(table.c.id)
-    if run_id is not None:
-        query = query.where(table.c.run_id == run_id)
+def listed(store: Store, table, columns: list[str] | None = None, **equal: Any) -> list[dict[str, Any]]:
+    """Rows of ``table`` oldest first (``columns``, else all), where each given ``column=value`` holds (a value
+    of None: any), with ``created_at`` as ISO text."""
+    query = select(*[table.c[c] for c in columns] if columns else [table]).order_by(table.c.id)
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(table.c[column] == value)
     with store.read() as connection:
         found = [dict(row) for row in connection.execute(query).mappings()]
     for row in found:
@@ -119,7 +122,7 @@ def save_plan(store: Store, run_id: str | None, name: str, plan: pd.DataFrame, *
 
 
 def list_plans(store: Store, run_id: str | None = None) -> list[dict[str, Any]]:
-    return _listed(store, tables.plans, run_id, ["id", "run_id", "name", "rows", "created_at", "created_by"])
+    return listed(store, tables.plans, ["id", "run_id", "name", "rows", "created_at", "created_by"], run_id=run_id)
 
 
 def plan_frame(plan: dict[str, Any]) -> pd.DataFrame:
@@ -136,8 +139,8 @@ def save_scenario(store: Store, run_id: str | None, kind: str, name: str, settin
 
 
 def list_scenarios(store: Store, run_id: str | None = None) -> list[dict[str, Any]]:
-    return _listed(store, tables.scenarios, run_id,
-                   ["id", "run_id", "kind", "name", "settings", "result", "created_at", "created_by"])
+    return listed(store, tables.scenarios,
+                  ["id", "run_id", "kind", "name", "settings", "result", "created_at", "created_by"], run_id=run_id)
 
 
 def save_decision(store: Store, run_id: str | None, kind: str, payload: dict, *, user: str | None = None) -> int:
@@ -147,4 +150,5 @@ def save_decision(store: Store, run_id: str | None, kind: str, payload: dict, *,
 
 
 def list_decisions(store: Store, run_id: str | None = None) -> list[dict[str, Any]]:
-    return _listed(store, tables.decisions, run_id, ["id", "run_id", "kind", "payload", "created_at", "created_by"])
+    return listed(store, tables.decisions, ["id", "run_id", "kind", "payload", "created_at", "created_by"],
+                  run_id=run_id)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from ..errors import ConfigError, DataValidationError
 from ..evaluation.backtest import predict_windows
@@ -27,7 +26,8 @@ from ..evaluation.training import train
 from ..schema import DS, SEASON_LENGTH, UID, ColumnMapping, Y, freq_family
 from . import tables
 from .database import Store
-from .frames import iso, now, plain
+from .frames import now, plain
+from .records import listed
 from .runs import RunSummary, current_user, load_run, refit, save_run, set_champion
 
 #: Alert when the champion's MASE on the new periods exceeds its backtest MASE by this factor.
@@ -153,12 +153,4 @@ def _record(store: Store, name: str, champion_id: str | None, challenger_id: str
 
 def retrain_history(store: Store, name: str | None = None) -> list[dict[str, Any]]:
     """Every retrain of ``name`` (or of all runs), oldest first."""
-    t = tables.retrains
-    query = select(t).order_by(t.c.id)
-    if name is not None:
-        query = query.where(t.c.name == name)
-    with store.read() as connection:
-        found = [dict(row) for row in connection.execute(query).mappings()]
-    for row in found:
-        row["created_at"] = iso(row["created_at"])
-    return found
+    return listed(store, tables.retrains, name=name)

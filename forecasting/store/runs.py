@@ -26,7 +26,7 @@ from ..evaluation.backtest import BacktestResult
 from ..evaluation.forecast import forecast_fitted, output_names, window_quantiles
 from ..evaluation.metrics import CUTOFF, evaluate, summarise, training_scales
 from ..evaluation.persistence import model_config, model_from_config
-from ..evaluation.plans import complete_plan, plan_columns
+from ..evaluation.plans import complete_plan
 from ..evaluation.training import INTERVAL_WINDOWS, TrainedRun, TrainingSpec
 from ..models.base import Forecaster
 from ..models.features import FeatureConfig
@@ -326,7 +326,7 @@ def refit(record: RunRecord) -> Forecaster:
         model.fit(record.frame, freq=record.summary.freq)
     freq, horizon = record.summary.freq, record.summary.horizon
     plan = record.future  # the plan the saved forecast was made with; older runs: usual values
-    if plan is None and plan_columns(record.frame):
+    if plan is None:
         plan = complete_plan(record.frame, freq, horizon, None)[0]
     table, _ = forecast_fitted(model, record.frame, freq, horizon, None, future=plan)
     saved = record.forecast[[UID, DS, "yhat"]]
