@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .launches import LaunchPlan, launch_plan, launch_ramp, tiered_products, tiered_truth
 from .profiles import (
     CATEGORY_PROFILES,
     CHRISTMAS_DROP,
@@ -86,6 +87,11 @@ class SyntheticConfig:
         Seed of every random draw; the same config always gives the same data.
     dirty
         Inject duplicates, missing days, outliers and missing ``units`` into ``sales``.
+    launches
+        New products for cold-start tests (off by default, which keeps every other output as it was): each
+        SKU's demand level comes from a size tier whose words are in its name and description
+        (:data:`.launches.SIZE_TIERS`), and about 40% of the SKUs launch inside the span, with no sales rows
+        before their launch and demand ramping up after it; the truth records each SKU's tier and launch.
     """
 
     n_skus: int = 48
@@ -94,6 +100,7 @@ class SyntheticConfig:
     end: str = "2025-12-31"
     seed: int = 7
     dirty: bool = True
+    launches: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.n_categories <= len(CATEGORY_PROFILES):
@@ -431,8 +438,9 @@ def _simulate_sku(
     dates: pd.DatetimeIndex,
     seasonal: np.ndarray,
     events: np.ndarray,
+    launch: int | None = None,
 ) -> tuple[dict[str, np.ndarray], dict, int]:
-    """Columns of the clean panel, ground-truth entry and end stock of one SKU."""
+    """Columns of the clean panel, ground-truth entry and end stock of one SKU (``launch``: its first day)."""
     n_days = len(dates)
     regular, steps = _regular_prices(rng, n_days, spec.reference_price)
     promos = _promotions(rng, n_days)
@@ -446,6 +454,8 @@ def _simulate_sku(
 
     trend = 1 + spec.trend_total * np.arange(n_days) / (n_days - 1)
     non_price = spec.base * trend * seasonal * events * dip
+    if launch is not None:
+        non_price = non_price * launch_ramp(n_days, launch)
     price_effect = (price / spec.reference_price) ** spec.elasticity
     promo_effect = np.where(promo == 1, spec.promo_lift, 1.0)
     mu = non_price * price_effect * promo_effect
@@ -453,7 +463,9 @@ def _simulate_sku(
     true_units = rng.poisson(mu * rng.gamma(spec.dispersion, 1 / spec.dispersion, n_days))
 
     delays = _delay_plan(rng, n_days) if spec.supplier_delays else {}
-    stock, sold, end_stock, delay_records, policy = _simulate_stock(true_units, spec, float(mu.mean()), delays)
+    # A launched SKU is stocked for its demand once on sale, not for a mean diluted by the days before.
+    on_sale = mu if launch is None else mu[launch:]
+    stock, sold, end_stock, delay_records, policy = _simulate_stock(true_units, spec, float(on_sale.mean()), delays)
 
     columns = {
         "mu": mu,
@@ -781,6 +793,8 @@ def generate(config: SyntheticConfig = SyntheticConfig()) -> SyntheticData:
     streams = np.random.SeedSequence(config.seed).spawn(5)
     sku_rng, series_rng, dirt_rng, order_rng, text_rng = (np.random.default_rng(s) for s in streams)
     specs = _draw_skus(sku_rng, config)
+    plan = launch_plan(config, specs, len(dates)) if config.launches else LaunchPlan()
+    specs = plan.specs or specs
 
     day_of_year, weekday = dates.day_of_year.to_numpy(), dates.day_of_week.to_numpy()
     seasonal, events = {}, {}
@@ -793,7 +807,8 @@ def generate(config: SyntheticConfig = SyntheticConfig()) -> SyntheticData:
     parts, sku_truth, end_stock = [], {}, {}
     for spec in specs:
         name = spec.profile.name
-        columns, truth, end_stock[spec.sku] = _simulate_sku(series_rng, spec, dates, seasonal[name], events[name])
+        columns, truth, end_stock[spec.sku] = _simulate_sku(series_rng, spec, dates, seasonal[name], events[name],
+                                                            plan.launch.get(spec.sku))
         parts.append(columns)
         sku_truth[spec.sku] = truth
 
@@ -807,14 +822,21 @@ def generate(config: SyntheticConfig = SyntheticConfig()) -> SyntheticData:
         }
     )
     clean = demand[list(SALES_COLUMNS)].copy()
+    on_sale = demand
+    if plan.launch:  # a product has no sales rows before its launch
+        keep = demand["date"].to_numpy() >= demand["sku"].map(plan.launch_dates(dates)).to_numpy()
+        clean, on_sale = clean[keep].reset_index(drop=True), demand[keep].reset_index(drop=True)
     if config.dirty:
-        sales, dirt = _inject_dirt(dirt_rng, clean, demand, specs)
+        sales, dirt = _inject_dirt(dirt_rng, clean, on_sale, specs)
     else:
         sales, dirt = clean.assign(units=clean["units"].astype("Int64")), {}
 
     orders = _build_orders(order_rng, sales, _order_skus(specs, config.n_categories), config.end)
     products = _build_products(text_rng, specs, end_stock)
     truth = _ground_truth(config, dates, specs, sku_truth, dirt)
+    if config.launches:
+        products = tiered_products(products, plan)
+        truth = tiered_truth(truth, plan, dates)
     return SyntheticData(sales=sales, products=products, orders=orders, ground_truth=truth, demand=demand)
 
 
