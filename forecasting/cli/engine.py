@@ -23,6 +23,7 @@ from .common import (
     prepared,
     progress_printer,
 )
+from .launches import add_launch_flags, check_launch_files, launch_rows
 
 
 def add_parsers(commands) -> None:
@@ -45,6 +46,7 @@ def add_parsers(commands) -> None:
     forecast.add_argument("--out", help="write the forecast to this CSV (default: print it)")
     forecast.add_argument("--save-plan", help="write the future plan the forecast assumes (prices, promotions ...) "
                                               "to this CSV; edit it and give it back with --future")
+    add_launch_flags(forecast)
     add_dask_flags(forecast)
     forecast.set_defaults(handler=run_forecast)
 
@@ -90,7 +92,10 @@ def run_forecast(args: argparse.Namespace) -> int:
 
     check_writable(args.out)
     check_writable(args.save_plan)
+    check_launch_files(args)
     dataset, frame = prepared(args)
+    # New SKUs first: a bad new-products file must not cost a training.
+    launches = launch_rows(args, dataset, frame) if args.new_products else None
     models = build_models(args)
     if len(models) != 1:
         raise ConfigError("forecast takes one model (or auto); use backtest to compare several")
@@ -107,7 +112,10 @@ def run_forecast(args: argparse.Namespace) -> int:
                                progress=progress_printer())
     for note in result.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
-    table = with_id_columns(result.forecast, dataset.mapping)
+    forecast = result.forecast
+    if launches is not None:  # new SKUs' launch forecasts below the series' forecasts, same columns
+        forecast = pd.concat([forecast, launches], ignore_index=True)
+    table = with_id_columns(forecast, dataset.mapping)
     if args.save_plan:
         if result.plan is None:
             print("note: the data has no drivers (price, promotion ...), so there is no plan to save", file=sys.stderr)
