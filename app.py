@@ -30,6 +30,7 @@ page = st.navigation(
         "Forecasting": [
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
             st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+            st.Page("pages/new_products.py", title="New products", icon=":material/new_releases:"),
             st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
             st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
         ],

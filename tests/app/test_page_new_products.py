@@ -1,0 +1,47 @@
+"""The New products page through AppTest: typed SKUs get a launch forecast, a chart and their similar products."""
+
+from __future__ import annotations
+
+import pandas as pd
+from apptest_support import ROOT, chart_specs, start, texts
+
+PAGE = "pages/new_products.py"
+
+
+def test_a_typed_new_product_gets_a_forecast_and_its_similar_products():
+    at = start(page=PAGE)
+    assert not at.exception and not at.error
+    similar = at.dataframe[-1].value  # the first is the editor of the new SKUs
+    assert len(similar) == 5 and set(similar.columns) == {"Rank", "Product", "Name", "Similarity"}
+    assert similar["Product"].str.startswith("SKU-").all()
+    spec = chart_specs(at)[0]
+    names = {trace.get("name") for trace in spec["data"]}
+    assert {"forecast", "80% interval", "95% interval", "similar products' launches"} <= names
+    assert "Expected over the first" in texts(at) and "past launches" in texts(at)
+    assert len(at.get("download_button")) == 2
+
+
+def test_a_product_sharing_a_products_words_has_it_as_first_neighbour():
+    at = start(page=PAGE)
+    products = pd.read_csv(ROOT / "sample_data" / "products.csv")
+    target = products.iloc[5]
+    edited = {"edited_rows": {0: {"id": "NEW-9", "name": f"{target['name']} {target['description']}",
+                                  "category": target["category"]}},
+              "added_rows": [], "deleted_rows": []}
+    at.session_state["launch_editor"] = edited
+    at.run()
+    assert not at.exception and not at.error
+    assert at.dataframe[-1].value["Product"].iloc[0] == target["sku"]
+
+
+def test_a_bad_upload_is_one_red_line_and_an_empty_editor_says_what_to_type():
+    at = start(page=PAGE)
+    at.radio(key="launch_source").set_value("Upload a file").run()
+    at.file_uploader(key="launch_upload").upload("new.csv", b"sku,price\nN1,3\n", "text/csv").run()
+    assert not at.exception
+    assert len(at.error) == 1 and "no name or description column" in at.error[0].value
+    at.radio(key="launch_source").set_value("Type them").run()
+    at.session_state["launch_editor"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
+    at.run()
+    assert not at.exception and not at.error
+    assert "Type at least one new product" in texts(at)
