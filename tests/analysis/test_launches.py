@@ -180,3 +180,19 @@ def test_new_ids_that_already_sell_and_bad_settings_are_refused(generated):
         forecast_launches(frame, "W-MON", products, new)
     with pytest.raises(ConfigError, match="unknown launch method"):
         LaunchConfig(method="magic")
+
+
+def test_the_kernel_ridge_level_model_matches_scikit_learn_ridge_and_its_exact_leave_one_out():
+    from sklearn.linear_model import Ridge
+
+    from forecasting.analysis.launches import level
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6))
+    y = x @ rng.normal(size=6) + 2 + rng.normal(scale=0.3, size=40)
+    model = level.fit(x, y)
+    new = rng.normal(size=(5, 6))
+    expected = Ridge(alpha=model.alpha).fit(x, y).predict(new)
+    assert np.allclose(np.log1p(model.predict(new)), np.clip(expected, 0, None), atol=1e-8)
+    left_out = Ridge(alpha=model.alpha).fit(x[1:], y[1:]).predict(x[:1])[0]
+    assert model.loo[0] == pytest.approx(left_out, abs=1e-8)

@@ -26,7 +26,15 @@ import pandas as pd
 from ...errors import DataValidationError
 from ...schema import CATEGORY, DS, UID
 from .curves import complete, launch_curves, launch_dates, launch_prices, period_grid
-from .forecaster import MIN_POOL, LaunchConfig, build_pool, first_values, loo_residuals, predict_curves
+from .forecaster import (
+    MIN_POOL,
+    LaunchConfig,
+    build_pool,
+    first_values,
+    level_model,
+    loo_residuals,
+    predict_curves,
+)
 from .neighbours import category_average, interval_bounds
 from .text import embed_products
 
@@ -108,9 +116,10 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
     category = categories.reindex(ids).astype("object").where(lambda s: s.notna(), None).to_numpy()
     price = launch_prices(history, freq, config.horizon).reindex(ids).to_numpy(dtype=float)
     actual = tested.to_numpy(dtype=float)
-    text_curves, _ = predict_curves(pool, embedding, ids, category, price, config)
+    model = level_model(pool, embedding) if config.method == "text_level" else None
+    text_curves, _ = predict_curves(pool, embedding, ids, category, price, config, model)
     base_curves = category_average(pool, category)
-    residuals = loo_residuals(pool, embedding, config)
+    residuals = loo_residuals(pool, embedding, config, model)
 
     rows, frames = [], []
     for method, predicted in ((METHOD, text_curves), (BASELINE, base_curves)):

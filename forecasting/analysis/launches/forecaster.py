@@ -8,7 +8,7 @@ Two methods (:data:`METHODS`):
   (:mod:`.neighbours`).
 
 Intervals come from the same method's errors on past launches: every product with a fully observed launch
-curve is forecast without itself (neighbours leave-one-out; the level model out-of-fold, 10 folds) and its
+curve is forecast without itself (leave-one-out, exact for the level model too) and its
 errors, scaled by the forecast's level, give the quantiles (:func:`.neighbours.interval_bounds`). Nothing is
 assumed: with fewer than :data:`MIN_POOL` past launches there is no forecast.
 """
@@ -49,8 +49,10 @@ class LaunchConfig:
         Take neighbours from the new product's category first, when the history knows it.
     elasticity
         ``neighbours`` method: the price elasticity that scales a neighbour's curve by
-        ``(new price / its price) ** elasticity`` (clipped to 0.5..2); ``None`` turns price scaling off.
-        (-1 keeps the money spent constant.) ``text_level`` learns the price's effect from past launches.
+        ``(new price / its price) ** elasticity`` (clipped to 0.5..2); ``None`` (the default) turns price
+        scaling off: at -1 it made the launch backtest worse on the generated shops and on Superstore
+        (``bench/results/launches.md``), since different products' prices say little about their volumes.
+        ``text_level`` learns the price's effect from past launches instead.
     levels
         Interval levels in %.
     components, seed
@@ -61,7 +63,7 @@ class LaunchConfig:
     horizon: int = 13
     neighbours: int = 5
     same_category: bool = True
-    elasticity: float | None = -1.0
+    elasticity: float | None = None
     levels: tuple[int, ...] = LEVELS
     components: int = 32
     seed: int = 0
@@ -116,28 +118,36 @@ def build_pool(history: pd.DataFrame, freq: str, texts: pd.Series, horizon: int,
                 price.to_numpy(dtype=float))
 
 
+def level_model(pool: Pool, embedding: Embedding) -> level.LevelModel:
+    """The words-and-price level model fitted on the pool's launches."""
+    pool_x = level.features(embedding.terms[embedding.rows(list(pool.ids))], pool.price, pool.price)
+    return level.fit(pool_x, level.level_target(pool.curves))
+
+
 def predict_curves(pool: Pool, embedding: Embedding, ids: list[str], category: np.ndarray, price: np.ndarray,
-                   config: LaunchConfig) -> tuple[np.ndarray, Picks]:
-    """Launch curves of the products ``ids`` (m x H) and the neighbours they were built from."""
+                   config: LaunchConfig, model: level.LevelModel | None = None) -> tuple[np.ndarray, Picks]:
+    """Launch curves of the products ``ids`` (m x H) and the neighbours they were built from.
+
+    ``model``: the pool's level model when already fitted (:func:`level_model`).
+    """
     picks = pick(embedding.similarity(ids, list(pool.ids)), pool, category, price, k=config.neighbours,
                  same_category=config.same_category, elasticity=config.elasticity)
     if config.method == "neighbours":
         return curves_of(picks, pool), picks
-    pool_x = level.features(embedding.terms[embedding.rows(list(pool.ids))], pool.price, pool.price)
     new_x = level.features(embedding.terms[embedding.rows(ids)], price, pool.price)
-    levels = level.fit_predict(pool_x, level.level_target(pool.curves), new_x)
+    levels = (model or level_model(pool, embedding)).predict(new_x)
     return levels[:, None] * shapes_of(picks, pool), picks
 
 
-def loo_residuals(pool: Pool, embedding: Embedding, config: LaunchConfig) -> np.ndarray:
+def loo_residuals(pool: Pool, embedding: Embedding, config: LaunchConfig,
+                  model: level.LevelModel | None = None) -> np.ndarray:
     """Scaled errors of forecasting every pool product without itself (its own price and category known)."""
     ids = list(pool.ids)
     picks = pick(embedding.similarity(ids, ids), pool, pool.category, pool.price, k=config.neighbours,
                  same_category=config.same_category, elasticity=config.elasticity, exclude_self=True)
     if config.method == "neighbours":
         return scaled_residuals(pool.curves, curves_of(picks, pool))
-    pool_x = level.features(embedding.terms[embedding.rows(ids)], pool.price, pool.price)
-    levels = level.out_of_fold(pool_x, level.level_target(pool.curves), seed=config.seed)
+    levels = (model or level_model(pool, embedding)).loo_levels
     return scaled_residuals(pool.curves, levels[:, None] * shapes_of(picks, pool))
 
 
@@ -185,12 +195,13 @@ def forecast_launches(history: pd.DataFrame, freq: str, products: pd.DataFrame, 
             fix="give product names for more products, or choose a shorter horizon ({horizon})")
     texts = pd.concat([old_texts[old_texts.index.isin(pool.ids)], new_texts])
     embedding = embed_products(texts, components=config.components, seed=config.seed)
-    residuals = loo_residuals(pool, embedding, config)
+    model = level_model(pool, embedding) if config.method == "text_level" else None
+    residuals = loo_residuals(pool, embedding, config, model)
 
     ids = new_products[UID].tolist()
     category = _column_or_nan(new_products, CATEGORY, object)
     price = _column_or_nan(new_products, PRICE, float)
-    curves, picks = predict_curves(pool, embedding, ids, category, price, config)
+    curves, picks = predict_curves(pool, embedding, ids, category, price, config, model)
     forecast = _frame(ids, curves, picks, residuals, _starts(new_products, history, freq), freq, config)
     return LaunchForecast(forecast, _neighbour_table(ids, picks, pool, texts),
                           _notes(pool, residuals, price, config, category))

@@ -2,19 +2,20 @@
 
 Nearest neighbours by text find products that *read* alike (same brand, same noun), which need not sell
 alike. This model learns which words go with more sales: the log of each past launch's mean sales per
-period is regressed on the TF-IDF terms of its text and its log launch price (when known), with the ridge
-penalty chosen by scikit-learn's efficient leave-one-out (``RidgeCV``). The curve's *shape* still comes
-from the neighbours.
+period is regressed on the TF-IDF terms of its text and its log launch price (when known). It is solved in
+its kernel form (n past launches x n), so one eigendecomposition gives, for every penalty tried, the exact
+leave-one-out predictions; the penalty with the smallest leave-one-out error is kept, and its leave-one-out
+predictions set the intervals.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-#: Penalties tried by ``RidgeCV``.
+#: Penalties tried.
 ALPHAS = tuple(np.logspace(-2, 3, 11))
-#: Folds of the out-of-fold levels that set the intervals (fewer when there are fewer launches).
-FOLDS = 10
 
 
 def level_target(curves: np.ndarray) -> np.ndarray:
@@ -36,19 +37,50 @@ def features(terms, price: np.ndarray, reference: np.ndarray):
     return hstack([csr_matrix(terms), csr_matrix(value[:, None])]).tocsr()
 
 
-def fit_predict(train_x, train_y: np.ndarray, test_x) -> np.ndarray:
-    """Ridge (penalty by leave-one-out) fitted on the past launches, levels of the new products."""
-    from sklearn.linear_model import RidgeCV  # noqa: PLC0415
+@dataclass(frozen=True)
+class LevelModel:
+    """A fitted kernel ridge: training rows, dual coefficients, centring terms, penalty and LOO predictions."""
 
-    model = RidgeCV(alphas=ALPHAS).fit(train_x, train_y)
-    return np.expm1(np.clip(model.predict(test_x), 0, None))
+    train_x: object
+    coef: np.ndarray
+    kernel_mean: np.ndarray
+    kernel_total: float
+    y_mean: float
+    alpha: float
+    loo: np.ndarray
+
+    def predict(self, x) -> np.ndarray:
+        """Levels (mean sales per period, not logs) of the rows ``x``."""
+        cross = np.asarray((x @ self.train_x.T).todense()) if hasattr(x, "tocsr") else x @ self.train_x.T
+        centred = cross - cross.mean(axis=1, keepdims=True) - self.kernel_mean[None, :] + self.kernel_total
+        return np.expm1(np.clip(centred @ self.coef + self.y_mean, 0, None))
+
+    @property
+    def loo_levels(self) -> np.ndarray:
+        """Each past launch's level predicted without it (exact leave-one-out)."""
+        return np.expm1(np.clip(self.loo, 0, None))
 
 
-def out_of_fold(x, y: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Each past launch's level predicted by a model that did not see it (K-fold, K = min(10, n))."""
-    from sklearn.model_selection import KFold  # noqa: PLC0415
-
-    out = np.zeros(len(y))
-    for train, test in KFold(min(FOLDS, len(y)), shuffle=True, random_state=seed).split(np.arange(len(y))):
-        out[test] = fit_predict(x[train], y[train], x[test])
-    return out
+def fit(x, y: np.ndarray) -> LevelModel:
+    """Kernel ridge with an intercept; the penalty from :data:`ALPHAS` by exact leave-one-out error."""
+    kernel = np.asarray((x @ x.T).todense()) if hasattr(x, "tocsr") else x @ x.T
+    n = len(y)
+    kernel_mean = kernel.mean(axis=0)
+    total = float(kernel.mean())
+    centred = kernel - kernel_mean[None, :] - kernel_mean[:, None] + total
+    values, vectors = np.linalg.eigh(centred)
+    values = np.clip(values, 0, None)
+    y_mean = float(y.mean())
+    projected = vectors.T @ (y - y_mean)
+    best = None
+    for alpha in ALPHAS:
+        shrink = values / (values + alpha)
+        fitted = vectors @ (shrink * projected) + y_mean
+        hat = (vectors**2) @ shrink + 1.0 / n  # leverage, the intercept's share included
+        loo = y - (y - fitted) / np.clip(1 - hat, 1e-9, None)
+        error = float(np.mean((y - loo) ** 2))
+        if best is None or error < best[0]:
+            best = (error, alpha, loo)
+    _, alpha, loo = best
+    coef = vectors @ (projected / (values + alpha))
+    return LevelModel(x, coef, kernel_mean, total, y_mean, float(alpha), loo)

@@ -1,0 +1,137 @@
+"""Launch backtest: new products forecast from their text against the category average of launches.
+
+Usage (from the repository root)::
+
+    python bench/bench_launches.py                 # generated shop + Superstore (when /work/shared is there)
+    python bench/bench_launches.py --superstore PATH
+
+For each dataset, the products whose first sale falls in the last 52 weeks (and that have 13 weeks of sales
+observed since) are hidden; their first 13 weeks are forecast from their text alone, with only older
+products as neighbours (:func:`forecasting.analysis.launches.launch_backtest`). Methods: ``text_level``
+(level from a ridge regression on the words and price of past launches, shape from the 5 most similar
+products), ``neighbours`` (similarity-weighted mean of the 5 most similar products' launch curves, with and
+without price scaling at elasticity -1) and ``category_average`` (mean launch curve of older products in
+the same category). Scores: WAPE (main), scaled MAE (each launch's MAE over the mean of its
+category-average forecast, averaged over launches) and the coverage of the 80% / 95% intervals.
+The markdown table is printed and written to ``bench/results/launches.md``. This is a report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecasting.analysis.launches import LaunchConfig, launch_backtest, product_texts, products_from_sales  # noqa: E402
+from forecasting.data.dataset import LoadOptions, load_dataset, prepare  # noqa: E402
+from forecasting.schema import UID  # noqa: E402
+from forecasting.synthetic import SyntheticConfig, generate  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+SUPERSTORE = Path("/work/shared/data/superstore_orders.csv")
+HORIZON = 13
+VARIANTS = {
+    "text_level": LaunchConfig(method="text_level", horizon=HORIZON),
+    "neighbours (no price scaling, the default)": LaunchConfig(method="neighbours", horizon=HORIZON),
+    "neighbours (price-scaled, elasticity -1)": LaunchConfig(method="neighbours", horizon=HORIZON, elasticity=-1.0),
+}
+
+
+def generated(n_skus: int, seed: int) -> tuple[str, pd.DataFrame, str, pd.Series]:
+    """A generated shop with launches and size words in the names, through the ordinary loading path."""
+    data = generate(SyntheticConfig(n_skus=n_skus, launches=True, seed=seed))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sales.csv"
+        data.sales.to_csv(path, index=False)
+        dataset = load_dataset(path, LoadOptions(mapping={"ids": ["sku"]}, freq="W"))
+        frame = prepare(dataset).frame
+    texts = product_texts(data.products.rename(columns={"sku": UID}))
+    return f"generated shop ({n_skus} SKUs, seed {seed}, launches=True)", frame, dataset.freq, texts
+
+
+def superstore(path: Path) -> tuple[str, pd.DataFrame, str, pd.Series]:
+    """Superstore order lines: weekly Quantity per Product ID; text = Product Name, Category, Sub-Category."""
+    options = LoadOptions(mapping={"date": "Order Date", "target": "Quantity", "ids": ["Product ID"],
+                                   "revenue": "Sales", "category": "Sub-Category", "promo": "Discount"},
+                          shape="order_lines", freq="W")
+    dataset = load_dataset(path, options)
+    frame = prepare(dataset).frame
+    products = products_from_sales(dataset.raw.frame, ["Product ID"], category="Sub-Category")
+    return "Superstore (Quantity per Product ID, weekly)", frame, dataset.freq, product_texts(products)
+
+
+def score(name: str, frame: pd.DataFrame, freq: str, texts: pd.Series) -> list[dict]:
+    rows, baseline = [], False
+    for label, config in VARIANTS.items():
+        began = time.perf_counter()
+        result = launch_backtest(frame, freq, texts, config)
+        seconds = time.perf_counter() - began
+        for record in result.scores.to_dict("records"):
+            if record["method"] == "category_average":
+                if baseline:
+                    continue  # the same baseline for every variant: report it once
+                baseline = True
+            method = label if record["method"] != "category_average" else "category_average"
+            rows.append({"dataset": name, "pool": None, **record, "method": method, "seconds": round(seconds, 1),
+                         "cutoff": f"{result.cutoff:%Y-%m-%d}"})
+    return rows
+
+
+def markdown(rows: list[dict], command: str) -> str:
+    lines = [
+        "# Launch backtest: new products from their text vs the category average of launches",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} ({platform.python_version()}), "
+        f"command: `{command}`.",
+        "",
+        "Hidden: products whose first sale is in the last 52 weeks and that have 13 weeks observed since; "
+        "forecast: their first 13 weeks from text (and launch price) alone, neighbours from older products only. "
+        "WAPE = sum |y - yhat| / sum y over all launches and weeks (main score). Scaled MAE = mean over launches "
+        "of MAE / mean of that launch's category-average forecast. Coverage: share of launch weeks inside the "
+        "interval (intervals from the method's errors on the older launches).",
+        "",
+        "| dataset | products launched | H | method | WAPE | scaled MAE | cov 80 | cov 95 | seconds |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cov80 = "" if pd.isna(r.get("coverage_80")) else f"{r['coverage_80']:.2f}"
+        cov95 = "" if pd.isna(r.get("coverage_95")) else f"{r['coverage_95']:.2f}"
+        lines.append(f"| {r['dataset']} | {r['launches']} | {r['horizon']} | {r['method']} | {r['wape']:.3f} | "
+                     f"{r['scaled_mae']:.3f} | {cov80} | {cov95} | {r['seconds']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--superstore", type=Path, default=SUPERSTORE)
+    parser.add_argument("--skus", type=int, default=200, help="SKUs of the generated shop (default 200)")
+    parser.add_argument("--seeds", default="7,8", help="seeds of the generated shops (default 7,8)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "launches.md")
+    args = parser.parse_args(argv)
+    loaders = [lambda seed=int(s): generated(args.skus, seed) for s in args.seeds.split(",")]
+    if args.superstore.exists():
+        loaders.append(lambda: superstore(args.superstore))
+    rows = []
+    for load in loaders:
+        name, frame, freq, texts = load()
+        print(f"{name}: {frame[UID].nunique()} series, {len(texts)} with text", file=sys.stderr)
+        rows.extend(score(name, frame, freq, texts))
+    text = markdown([{k: v for k, v in r.items() if k != "pool"} for r in rows],
+                    "python bench/bench_launches.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
