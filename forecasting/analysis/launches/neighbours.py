@@ -91,21 +91,34 @@ def category_average(pool: Pool, category: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Past launches needed for interval quantiles per step; with fewer, the steps are pooled.
+MIN_PER_STEP = 30
+
+
 def scaled_residuals(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """``(y - yhat) / mean(yhat)`` per product and step, pooled; products predicted at zero are skipped."""
+    """``(y - yhat) / mean(yhat)`` per past launch (rows) and step (columns); launches predicted at zero are left out."""
     level = predicted.mean(axis=1, keepdims=True)
     ok = level[:, 0] > 0
-    return ((actual[ok] - predicted[ok]) / level[ok]).ravel()
+    return (actual[ok] - predicted[ok]) / level[ok]
 
 
 def interval_bounds(predicted: np.ndarray, residuals: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds at ``level`` %: the prediction plus its level times the residual quantiles."""
+    """Lower and upper bounds at ``level`` %: the prediction plus its level times the residual quantiles.
+
+    The quantiles are taken per step when there are :data:`MIN_PER_STEP` past launches or more (the first
+    period after a launch always has a sale, later ones often none), else over all steps together.
+    """
     if len(residuals) == 0:
         return np.full(predicted.shape, np.nan), np.full(predicted.shape, np.nan)
     alpha = (1 - level / 100) / 2
-    low, high = np.quantile(residuals, [alpha, 1 - alpha])
+    if len(residuals) >= MIN_PER_STEP:
+        low, high = np.quantile(residuals, [alpha, 1 - alpha], axis=0)
+    else:
+        low, high = np.quantile(residuals.ravel(), [alpha, 1 - alpha])
     scale = predicted.mean(axis=1, keepdims=True)
-    return np.clip(predicted + low * scale, 0, None), np.clip(predicted + high * scale, 0, None)
+    # A step whose errors all lean one way would put the band beside the forecast: it is widened to reach it.
+    lower = np.minimum(np.clip(predicted + low * scale, 0, None), predicted)
+    return lower, np.maximum(predicted + high * scale, predicted)
 
 
 def shapes_of(picks: Picks, pool: Pool) -> np.ndarray:
