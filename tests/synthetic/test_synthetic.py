@@ -398,3 +398,19 @@ def test_invariants_hold_for_any_seed(seed: int, n_skus: int, n_categories: int)
     assert data.sales["units"].isna().sum() == len(data.ground_truth["dirty"]["missing_units"])
     assert data.sales["category"].nunique() == n_categories
     assert data.orders.groupby("sku")["quantity"].sum().gt(0).all()
+
+
+def test_the_launches_option_changes_nothing_but_names_levels_and_launches(tmp_path):
+    plain = generate(SMALL)
+    launched = generate(dataclasses.replace(SMALL, launches=True))
+    truth = launched.ground_truth
+    assert truth["config"]["launches"] is True and "launches" not in plain.ground_truth["config"]
+    launch = {sku: t["launch_date"] for sku, t in truth["skus"].items() if t["launch_date"]}
+    assert launch
+    for sku, day in launch.items():
+        assert launched.sales.loc[launched.sales["sku"] == sku, "date"].min() == pd.Timestamp(day)
+    assert (launched.products["sku"] == plain.products["sku"]).all()
+    assert all(name.startswith(before) for name, before in zip(launched.products["name"], plain.products["name"],
+                                                                strict=True))
+    assert main([str(tmp_path), "--launches", "--skus", "12", "--clean"]) == 0
+    assert json.loads((tmp_path / "ground_truth.json").read_text())["config"]["launches"] is True
