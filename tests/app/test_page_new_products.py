@@ -45,3 +45,22 @@ def test_a_bad_upload_is_one_red_line_and_an_empty_editor_says_what_to_type():
     at.run()
     assert not at.exception and not at.error
     assert "Type at least one new product" in texts(at)
+
+
+def test_an_uploaded_sales_file_without_names_asks_for_a_products_file_then_forecasts():
+    from apptest_support import upload
+
+    from forecasting.synthetic import SyntheticConfig, generate
+
+    data = generate(SyntheticConfig(n_skus=12, n_categories=3, start="2024-01-01", end="2025-06-30", seed=5,
+                                    dirty=False, launches=True))
+    at = upload(start(), "sales.csv", data.sales[["date", "sku", "category", "units"]].to_csv(index=False).encode())
+    assert not at.exception and not at.error
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert "no product names" in texts(at)
+    at.file_uploader(key="launch_names_upload").upload("products.csv", data.products.to_csv(index=False).encode(),
+                                                       "text/csv").run()
+    assert not at.exception and not at.error
+    assert "Expected over the first" in texts(at)
+    assert set(at.dataframe[-1].value["Product"]) <= set(data.products["sku"])
