@@ -64,3 +64,19 @@ def test_an_uploaded_sales_file_without_names_asks_for_a_products_file_then_fore
     assert not at.exception and not at.error
     assert "Expected over the first" in texts(at)
     assert set(at.dataframe[-1].value["Product"]) <= set(data.products["sku"])
+
+
+def test_hostile_names_are_shown_as_text():
+    import re
+
+    at = start(page=PAGE)
+    hostile = "[Log in](https://evil.example) <b>x</b>"
+    at.session_state["launch_editor"] = {"edited_rows": {0: {"id": hostile, "name": hostile,
+                                                             "category": "<script>"}},
+                                         "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    shown = [e.value for group in (at.markdown, at.caption, at.info) for e in group]
+    assert not any(re.search(r"(?<!\\)[\[\]<>]|(?<!\\)://", text) for text in shown), shown
+    title = chart_specs(at)[0]["layout"]["title"]["text"]
+    assert "<b>" not in title and "&lt;b&gt;" in title
