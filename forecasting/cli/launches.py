@@ -32,8 +32,9 @@ def add_launch_flags(parser: argparse.ArgumentParser) -> None:
 def check_launch_files(args: argparse.Namespace) -> None:
     """Before any work: an output that cannot be written, or a flag without --new-products."""
     check_writable(getattr(args, "neighbours", None))
-    if getattr(args, "neighbours", None) and not args.new_products:
-        raise MappingError("--neighbours needs --new-products FILE")
+    for flag in ("neighbours", "products"):
+        if getattr(args, flag, None) and not args.new_products:
+            raise MappingError(f"--{flag} needs --new-products FILE (the new SKUs to forecast)")
 
 
 def existing_products(args: argparse.Namespace, dataset: Dataset) -> pd.DataFrame:

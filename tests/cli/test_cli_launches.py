@@ -86,3 +86,9 @@ def test_sales_without_names_and_no_products_file_is_refused(files, tmp_path):
     new.write_text("sku,name\nN1,pasta\n")
     done = _forecast(files["bare"], new)
     assert done.returncode == 2 and "--products" in done.stderr
+
+
+def test_launch_flags_without_new_products_are_refused_before_any_work(files):
+    done = _run("forecast", str(files["sales"]), "--model", "moving_average", "--horizon", "8",
+                "--products", str(files["products"]))
+    assert done.returncode == 2 and "--products needs --new-products" in done.stderr
