@@ -9,6 +9,8 @@ the sample's products file, the sales file's name columns, or a products file up
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -45,7 +47,7 @@ def main() -> None:
     st.caption("Forecast products with no sales yet from their names: the level comes from the words and price "
                "of past launches, the shape from the most similar products' first periods, the bands from how "
                "well this worked on past launches.")
-    existing = _existing_products(data)
+    existing, names_key = _existing_products(data)
     if existing is None:
         return
     new = _new_products(existing, history)
@@ -56,36 +58,45 @@ def main() -> None:
                    min_value=1, max_value=104, step=1)
     try:
         table = read_new_products(new)
-        result = forecast_launches(history, freq, existing, table, LaunchConfig(horizon=int(horizon)))
+        result = _forecast(f"{data.key}|{names_key}", history, freq, existing, table, int(horizon))
     except ForecastingError as exc:
         show_error(exc, context="New products")
         return
     _show(result, history, freq, int(horizon), data.dataset.measure.label)
 
 
-def _existing_products(data) -> pd.DataFrame | None:
-    """Names of the products with sales: the sample's products file, the sales file, or an upload here."""
+@st.cache_data(max_entries=8, show_spinner="Forecasting the new products from similar products ...")
+def _forecast(key: str, _history: pd.DataFrame, freq: str, _existing: pd.DataFrame, table: pd.DataFrame,
+              horizon: int):
+    """The launch forecast, computed once per data (``key``: loaded data and names source), new SKUs and horizon."""
+    return forecast_launches(_history, freq, _existing, table, LaunchConfig(horizon=horizon))
+
+
+def _existing_products(data) -> tuple[pd.DataFrame | None, str]:
+    """Names of the products with sales (the sample's products file, the sales file, or an upload here), and
+    a key saying where they came from."""
     if data.ref.sample:
-        return read_table(SAMPLE_PRODUCTS).frame.rename(columns={"sku": UID})
+        return read_table(SAMPLE_PRODUCTS).frame.rename(columns={"sku": UID}), "sample"
     mapping = data.dataset.mapping
     products = products_from_sales(data.dataset.raw.frame, mapping.ids, category=mapping.category)
     if {"name", "description"} & set(text_columns(products.drop(columns=[UID]))):
-        return products
+        return products, "sales"
     st.info("The sales file has no product names. Upload a products file with an id and a name column, so new "
             "products can be compared with the ones that sell.")
     upload = st.file_uploader("Products file with names", type=["csv", "xlsx", "parquet"], key=NAMES_UPLOAD)
     if upload is None:
-        return None
+        return None, ""
+    content = upload.getvalue()
     try:
-        raw = read_table(upload.getvalue(), name=upload.name).frame
+        raw = read_table(content, name=upload.name).frame
     except ForecastingError as exc:
         show_error(exc, context=upload.name)
-        return None
+        return None, ""
     uid = detect_product_columns(raw).get(UID)
     if uid is None:
         show_error("the products file has no id column; add a column called sku or id", context=upload.name)
-        return None
-    return raw.rename(columns={uid: UID})
+        return None, ""
+    return raw.rename(columns={uid: UID}), hashlib.sha256(content).hexdigest()
 
 
 def _starter(existing: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
