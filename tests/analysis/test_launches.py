@@ -125,7 +125,7 @@ def test_launch_forecast_of_new_products_follows_their_words(generated):
     level = forecast.groupby("unique_id")["yhat"].mean()
     assert level["NEW-1"] > level["NEW-3"] > level["NEW-2"]
     neighbours = result.neighbours
-    assert (neighbours.groupby("unique_id").size() == 5).all()
+    assert (neighbours.groupby("unique_id").size() == 10).all()
     assert set(neighbours["neighbour"]) <= set(products["unique_id"])
     assert any("past launches" in note for note in result.notes)
 

@@ -12,7 +12,7 @@ def test_a_typed_new_product_gets_a_forecast_and_its_similar_products():
     at = start(page=PAGE)
     assert not at.exception and not at.error
     similar = at.dataframe[-1].value  # the first is the editor of the new SKUs
-    assert len(similar) == 5 and set(similar.columns) == {"Rank", "Product", "Name", "Similarity"}
+    assert len(similar) == 10 and set(similar.columns) == {"Rank", "Product", "Name", "Similarity"}
     assert similar["Product"].str.startswith("SKU-").all()
     spec = chart_specs(at)[0]
     names = {trace.get("name") for trace in spec["data"]}

@@ -53,7 +53,7 @@ def test_new_products_are_forecast_from_the_names_in_the_sales_file(files, tmp_p
     assert table["unique_id"].nunique() == 32  # 30 series and 2 new products
     near = pd.read_csv(neighbours)
     assert list(near.columns[:4]) == ["unique_id", "rank", "neighbour", "text"]
-    assert (near.groupby("unique_id").size() == 5).all()
+    assert (near.groupby("unique_id").size() == 10).all()
     assert "note [new products]" in done.stderr
 
 
