@@ -196,3 +196,18 @@ def test_the_kernel_ridge_level_model_matches_scikit_learn_ridge_and_its_exact_l
     assert np.allclose(np.log1p(model.predict(new)), np.clip(expected, 0, None), atol=1e-8)
     left_out = Ridge(alpha=model.alpha).fit(x[1:], y[1:]).predict(x[:1])[0]
     assert model.loo[0] == pytest.approx(left_out, abs=1e-8)
+
+
+def test_a_new_products_table_without_ids_uses_the_names_as_ids(generated):
+    _, frame, products = generated
+    new = read_new_products(pd.DataFrame({"name": ["Sunfield Pasta Sauce Large", "Brickly Puzzle Mini"]}))
+    assert new["unique_id"].tolist() == new["name"].tolist()
+    result = forecast_launches(frame, "W-MON", products, new, LaunchConfig(horizon=4))
+    assert set(result.forecast["unique_id"]) == {"Sunfield Pasta Sauce Large", "Brickly Puzzle Mini"}
+
+
+def test_too_long_a_horizon_for_the_history_says_what_to_change(generated):
+    _, frame, products = generated
+    new = read_new_products(pd.DataFrame({"sku": ["N"], "name": ["pasta sauce"]}))
+    with pytest.raises(DataValidationError, match="a launch forecast needs at least 3.*--horizon"):
+        forecast_launches(frame, "W-MON", products, new, LaunchConfig(horizon=400))

@@ -50,9 +50,10 @@ def read_new_products(source: Source | pd.DataFrame, *, max_mb: float = DEFAULT_
     if not ({"name", "description"} & set(texts)):
         raise MappingError(f"the new-products file has no name or description column (columns: "
                            f"{examples(list(raw.columns))})", fix="add a column called name or description")
-    if uid is None:  # the name is the id when there is none
-        uid = texts.get("name", texts.get("description"))
-    out = raw.rename(columns={uid: UID}) if uid != UID else raw.copy()
+    if uid is None:  # the name is the id when there is none, and stays the text too
+        out = raw.assign(**{UID: raw[texts.get("name", texts.get("description"))]})
+    else:
+        out = raw.rename(columns={uid: UID}) if uid != UID else raw.copy()
     out[UID] = out[UID].astype("str").str.strip()
     blank = out[UID].isin(["", "nan", "<NA>", "None"])
     if blank.any():
