@@ -23,7 +23,7 @@ from .common import (
     prepared,
     progress_printer,
 )
-from .launches import add_launch_flags, check_launch_files, launch_rows
+from .launches import add_launch_flags, check_launch_files, launch_rows, with_launches
 
 
 def add_parsers(commands) -> None:
@@ -114,7 +114,7 @@ def run_forecast(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     forecast = result.forecast
     if launches is not None:  # new SKUs' launch forecasts below the series' forecasts, same columns
-        forecast = pd.concat([forecast, launches], ignore_index=True)
+        forecast = with_launches(forecast, launches)
     table = with_id_columns(forecast, dataset.mapping)
     if args.save_plan:
         if result.plan is None:

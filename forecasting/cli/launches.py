@@ -63,3 +63,13 @@ def launch_rows(args: argparse.Namespace, dataset: Dataset, frame: pd.DataFrame)
     if args.neighbours:
         write_csv(result.neighbours, args.neighbours)
     return result.forecast
+
+
+def with_launches(forecast: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame:
+    """The forecast with the launch rows below it; a new SKU that has sold a few periods keeps only its launch
+    forecast (a model fitted on a few periods knows less than its similar products)."""
+    replaced = sorted(set(launches[UID]) & set(forecast[UID]))
+    if replaced:
+        print(f"note [new products]: the launch forecast replaces the model's for {len(replaced)} series that "
+              f"started selling recently: {', '.join(replaced[:3])}", file=sys.stderr)
+    return pd.concat([forecast[~forecast[UID].isin(replaced)], launches], ignore_index=True)

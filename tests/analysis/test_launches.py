@@ -176,7 +176,7 @@ def test_an_empty_file_is_refused():
 def test_new_ids_that_already_sell_and_bad_settings_are_refused(generated):
     _, frame, products = generated
     new = read_new_products(pd.DataFrame({"sku": ["SKU-001"], "name": ["pasta sauce"]}))
-    with pytest.raises(DataValidationError, match="already have sales"):
+    with pytest.raises(DataValidationError, match="already have 13 periods of sales"):
         forecast_launches(frame, "W-MON", products, new)
     with pytest.raises(ConfigError, match="unknown launch method"):
         LaunchConfig(method="magic")
@@ -211,3 +211,42 @@ def test_too_long_a_horizon_for_the_history_says_what_to_change(generated):
     new = read_new_products(pd.DataFrame({"sku": ["N"], "name": ["pasta sauce"]}))
     with pytest.raises(DataValidationError, match="a launch forecast needs at least 3.*--horizon"):
         forecast_launches(frame, "W-MON", products, new, LaunchConfig(horizon=400))
+
+
+def test_a_product_selling_for_a_few_weeks_is_forecast_for_the_rest_of_its_launch(generated):
+    data, frame, products = generated
+    launch = {sku: pd.Timestamp(t["launch_date"]) for sku, t in data.ground_truth["skus"].items() if t["launch_date"]}
+    sku = max(launch, key=launch.get)  # the latest launch: cut the history 4 weeks after its first sale
+    first = frame.loc[(frame["unique_id"] == sku) & (frame["y"] > 0), "ds"].min()
+    history = frame[frame["ds"] < first + pd.Timedelta(weeks=4)]
+    row = products[products["unique_id"] == sku]
+    new = read_new_products(row[["unique_id", "name", "category"]])
+    result = forecast_launches(history, "W-MON", products[products["unique_id"] != sku], new, LaunchConfig())
+    forecast = result.forecast
+    assert len(forecast) == 13 - 4 and forecast["ds"].min() == first + pd.Timedelta(weeks=4)
+    assert any("sold for a few periods" in note for note in result.notes)
+    # Scaled by its first sales: a product selling above its prediction is forecast higher, and below, lower.
+    boosted = history.assign(y=np.where(history["unique_id"] == sku, history["y"] * 3, history["y"]))
+    higher = forecast_launches(boosted, "W-MON", products[products["unique_id"] != sku], new, LaunchConfig())
+    assert (higher.forecast["yhat"].to_numpy() > forecast["yhat"].to_numpy()).all()
+
+
+def test_with_the_first_weeks_known_the_text_forecast_beats_both_naive_methods(generated):
+    _, frame, products = generated
+    result = launch_backtest(frame, "W-MON", product_texts(products), LaunchConfig(elasticity=None), revealed=4)
+    scores = result.scores.set_index("method")
+    assert set(scores.index) == {"text_level", "category_average", "observed_mean"}
+    assert scores.loc["text_level", "wape"] < scores.loc["category_average", "wape"]
+    assert scores.loc["text_level", "wape"] < scores.loc["observed_mean", "wape"]
+    assert result.predictions["step"].min() == 5
+    with pytest.raises(ConfigError, match="revealed"):
+        launch_backtest(frame, "W-MON", product_texts(products), revealed=13)
+
+
+def test_update_factors_shrink_the_observed_ratio_towards_the_prediction():
+    from forecasting.analysis.launches.early import update_factors
+
+    curves = np.array([[10.0, 10, 10, 10], [10.0, 10, 10, 10], [10.0, 10, 10, 10]])
+    values = np.array([[20.0, 20, np.nan, np.nan], [np.nan] * 4, [0.0, 0, 0, np.nan]])
+    factors = update_factors(curves, np.array([2, 0, 3]), values, prior=4)
+    assert factors == pytest.approx([(40 + 40) / (20 + 40), 1.0, 40 / (30 + 40)])

@@ -70,7 +70,7 @@ def test_a_products_file_gives_the_names_when_the_sales_file_has_none(files, tmp
     ("", "empty"),
     ("sku,name\nN1,a\nN1,b\n", "repeat"),
     ("sku,name,price\nN1,a,cheap\n", "not numbers"),
-    ("sku,name\nSKU-001,pasta\n", "already have sales"),
+    ("sku,name\nSKU-001,pasta\n", "periods of sales or more"),
 ])
 def test_bad_new_products_files_exit_2_with_one_line(files, tmp_path, content, words):
     new = tmp_path / "new.csv"
@@ -92,3 +92,20 @@ def test_launch_flags_without_new_products_are_refused_before_any_work(files):
     done = _run("forecast", str(files["sales"]), "--model", "moving_average", "--horizon", "8",
                 "--products", str(files["products"]))
     assert done.returncode == 2 and "--products needs --new-products" in done.stderr
+
+
+def test_a_new_sku_that_sold_a_few_weeks_gets_only_its_launch_forecast(files, tmp_path):
+    sales = pd.read_csv(files["sales"], parse_dates=["date"])
+    recent = (sales["sku"] == sales["sku"].iloc[0]) & (sales["date"] >= sales["date"].max() - pd.Timedelta(days=20))
+    young = sales[recent].assign(sku="YOUNG-1", product_name="Sunfield Pasta Sauce Large")
+    path = tmp_path / "sales.csv"
+    pd.concat([sales, young]).to_csv(path, index=False)
+    new = tmp_path / "new.csv"
+    new.write_text("sku,name,category\nYOUNG-1,Sunfield Pasta Sauce Large,Grocery\n")
+    out = tmp_path / "f.csv"
+    done = _forecast(path, new, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    rows = table[table["unique_id"] == "YOUNG-1"]
+    assert set(rows["model"]) == {"similar_launches"} and 0 < len(rows) < 8
+    assert "replaces the model's for 1 series" in done.stderr

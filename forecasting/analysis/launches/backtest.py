@@ -6,7 +6,9 @@ their curves end where the year begins. Two methods are scored on the same launc
 
 - ``similar_launches``: the text forecast (:mod:`.forecaster`), with intervals from leave-one-out errors on
   the older launches;
-- ``category_average``: the mean launch curve of the older products in the launch's category.
+- ``category_average``: the mean launch curve of the older products in the launch's category;
+- with ``revealed`` periods known, both corrected by them (:mod:`.early`), and ``observed_mean``: the mean of
+  the known periods, flat.
 
 Scores (lower is better), pooled over the test launches and their ``horizon`` steps:
 
@@ -23,8 +25,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ...errors import DataValidationError
+from ...errors import ConfigError, DataValidationError
 from ...schema import CATEGORY, DS, UID
+from . import early
 from .curves import complete, launch_curves, launch_dates, launch_prices, period_grid
 from .forecaster import (
     MIN_POOL,
@@ -42,6 +45,7 @@ from .text import embed_products
 YEAR = {"D": 365, "W": 52, "M": 12}
 BASELINE = "category_average"
 METHOD = "similar_launches"
+OBSERVED = "observed_mean"
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def scaled_mae(actual: np.ndarray, predicted: np.ndarray, baseline: np.ndarray) 
 
 
 def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: LaunchConfig | None = None,
-                    *, holdout: int | None = None, family: str = "W") -> LaunchBacktest:
+                    *, holdout: int | None = None, family: str = "W", revealed: int = 0) -> LaunchBacktest:
     """Score the text launch forecast and the category average on the launches of the last year.
 
     Parameters
@@ -93,7 +97,13 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
         Launch forecast settings (default :class:`.LaunchConfig`).
     holdout
         Periods hidden at the end (default: one year).
+    revealed
+        Periods after each launch taken as known (a product that has sold for a few weeks): every method's
+        curve is corrected by them (:mod:`.early`), ``observed_mean`` (their mean, flat) joins, and only the
+        periods after them are scored.
     """
+    if not 0 <= revealed < (config or LaunchConfig()).horizon:
+        raise ConfigError(f"revealed={revealed} must be at least 0 and below the horizon")
     config = config or LaunchConfig()
     grid = period_grid(history, freq)
     holdout = holdout or YEAR[family]
@@ -121,17 +131,26 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
     base_curves = category_average(pool, category)
     residuals = loo_residuals(pool, embedding, config, model)
 
+    methods = {METHOD: text_curves, BASELINE: base_curves}
+    if revealed:  # the first periods are known: every curve is corrected by them, and a flat naive joins
+        seen = np.full(len(ids), revealed)
+        methods = {name: curves * early.update_factors(curves, seen, actual)[:, None]
+                   for name, curves in methods.items()}
+        methods[OBSERVED] = np.tile(actual[:, :revealed].mean(axis=1, keepdims=True), (1, config.horizon))
+    scored = slice(revealed, config.horizon)
     rows, frames = [], []
-    for method, predicted in ((METHOD, text_curves), (BASELINE, base_curves)):
-        row = {"method": method if method == BASELINE else config.method, "launches": len(ids), "horizon": config.horizon,
-               "wape": wape(actual, predicted), "scaled_mae": scaled_mae(actual, predicted, base_curves)}
-        frame = pd.DataFrame({UID: np.repeat(ids, config.horizon), "step": np.tile(np.arange(1, config.horizon + 1),
-                                                                                     len(ids)),
-                              "y": actual.ravel(), "method": row["method"], "yhat": predicted.ravel()})
+    for method, predicted in methods.items():
+        name = config.method if method == METHOD else method
+        y, yhat = actual[:, scored], predicted[:, scored]
+        row = {"method": name, "launches": len(ids), "horizon": config.horizon, "revealed": revealed,
+               "wape": wape(y, yhat), "scaled_mae": scaled_mae(y, yhat, base_curves[:, scored])}
+        frame = pd.DataFrame({UID: np.repeat(ids, y.shape[1]),
+                              "step": np.tile(np.arange(revealed + 1, config.horizon + 1), len(ids)),
+                              "y": y.ravel(), "method": name, "yhat": yhat.ravel()})
         if method == METHOD:
             for level in config.levels:
-                low, high = interval_bounds(predicted, residuals, level)
-                row[f"coverage_{level}"] = float(((actual >= low) & (actual <= high)).mean())
+                low, high = (bound[:, scored] for bound in interval_bounds(predicted, residuals, level))
+                row[f"coverage_{level}"] = float(((y >= low) & (y <= high)).mean())
                 frame[f"yhat_lo_{level}"], frame[f"yhat_hi_{level}"] = low.ravel(), high.ravel()
         rows.append(row)
         frames.append(frame)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ...errors import ConfigError, DataValidationError
 from ...schema import CATEGORY, DS, LEVELS, PRICE, UID
-from . import level
+from . import early, level
 from .curves import complete, launch_curves, launch_prices
 from .neighbours import Picks, Pool, curves_of, interval_bounds, pick, scaled_residuals, shapes_of
 from .table import LAUNCH
@@ -177,11 +177,13 @@ def forecast_launches(history: pd.DataFrame, freq: str, products: pd.DataFrame, 
         :func:`.table.read_new_products` output: ``unique_id``, text, optional ``category``, ``price``,
         ``launch`` (default: the period after the history ends).
     """
-    clash = sorted(set(new_products[UID]) & set(history[UID]))
-    if clash:
-        raise DataValidationError(f"new products already have sales: {', '.join(clash[:3])}",
-                                  fix="forecast them with the ordinary forecast, or give the new products new ids",
-                                  ids=clash)
+    ids = new_products[UID].tolist()
+    seen, sold = early.observed(launch_curves(history, freq, config.horizon), ids)
+    done = [uid for uid, n in zip(ids, seen, strict=True) if n >= config.horizon]
+    if done:
+        raise DataValidationError(
+            f"new products already have {config.horizon} periods of sales or more: {', '.join(done[:3])}",
+            fix="forecast them with the ordinary forecast, or give the new products new ids", ids=done)
     old_texts = product_texts(products)
     new_texts = product_texts(new_products)
     missing = sorted(set(new_products[UID]) - set(new_texts.index))
@@ -199,13 +201,17 @@ def forecast_launches(history: pd.DataFrame, freq: str, products: pd.DataFrame, 
     model = level_model(pool, embedding) if config.method == "text_level" else None
     residuals = loo_residuals(pool, embedding, config, model)
 
-    ids = new_products[UID].tolist()
     category = _column_or_nan(new_products, CATEGORY, object)
     price = _column_or_nan(new_products, PRICE, float)
     curves, picks = predict_curves(pool, embedding, ids, category, price, config, model)
-    forecast = _frame(ids, curves, picks, residuals, _starts(new_products, history, freq), freq, config)
-    return LaunchForecast(forecast, _neighbour_table(ids, picks, pool, texts),
-                          _notes(pool, residuals, price, config, category))
+    curves = curves * early.update_factors(curves, seen, sold)[:, None]
+    starts = _starts(new_products, history, freq, seen)
+    forecast = _frame(ids, curves, residuals, starts, seen, freq, config)
+    notes = _notes(pool, residuals, price, config, category)
+    if seen.any():
+        notes += (f"{int((seen > 0).sum())} of the new products have sold for a few periods: their curves are "
+                  f"scaled by what they sold (the prediction counts as {early.PRIOR_PERIODS} periods)",)
+    return LaunchForecast(forecast, _neighbour_table(ids, picks, pool, texts), notes)
 
 
 def _column_or_nan(frame: pd.DataFrame, column: str, kind) -> np.ndarray:
@@ -215,25 +221,26 @@ def _column_or_nan(frame: pd.DataFrame, column: str, kind) -> np.ndarray:
     return values.to_numpy(dtype=float) if kind is float else values.astype("object").where(values.notna(), None).to_numpy()
 
 
-def _starts(new_products: pd.DataFrame, history: pd.DataFrame, freq: str) -> list[pd.Timestamp]:
+def _starts(new_products: pd.DataFrame, history: pd.DataFrame, freq: str, seen: np.ndarray) -> list[pd.Timestamp]:
+    """First forecast period of each product: its launch date, else the period after the history (also for a
+    product already selling, whose first periods are history)."""
     following = pd.date_range(history[DS].max(), periods=2, freq=freq)[1]
-    if LAUNCH not in new_products.columns:
-        return [following] * len(new_products)
-    return [following if pd.isna(d) else pd.Timestamp(d) for d in new_products[LAUNCH]]
+    given = new_products[LAUNCH] if LAUNCH in new_products.columns else pd.Series(pd.NaT, index=new_products.index)
+    return [following if n > 0 or pd.isna(d) else pd.Timestamp(d) for d, n in zip(given, seen, strict=True)]
 
 
-def _frame(ids, curves, picks: Picks, residuals, starts, freq, config: LaunchConfig) -> pd.DataFrame:
-    horizon = config.horizon
-    out = pd.DataFrame({
-        UID: np.repeat(ids, horizon),
-        DS: np.concatenate([pd.date_range(s, periods=horizon, freq=freq).to_numpy() for s in starts]),
-        "model": MODEL,
-        "yhat": curves.ravel(),
-    })
-    for pct in config.levels:
-        low, high = interval_bounds(curves, residuals, pct)
-        out[f"yhat_lo_{pct}"], out[f"yhat_hi_{pct}"] = low.ravel(), high.ravel()
-    return out
+def _frame(ids, curves, residuals, starts, seen, freq, config: LaunchConfig) -> pd.DataFrame:
+    """One row per product and period still to come (a product already selling starts after its sales)."""
+    bounds = {pct: interval_bounds(curves, residuals, pct) for pct in config.levels}
+    pieces = []
+    for i, uid in enumerate(ids):
+        steps = slice(int(seen[i]), config.horizon)
+        piece = {UID: uid, DS: pd.date_range(starts[i], periods=config.horizon - int(seen[i]), freq=freq),
+                 "model": MODEL, "yhat": curves[i, steps]}
+        for pct, (low, high) in bounds.items():
+            piece[f"yhat_lo_{pct}"], piece[f"yhat_hi_{pct}"] = low[i, steps], high[i, steps]
+        pieces.append(pd.DataFrame(piece))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _neighbour_table(ids, picks: Picks, pool: Pool, texts: pd.Series) -> pd.DataFrame:
