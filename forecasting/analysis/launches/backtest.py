@@ -20,7 +20,7 @@ Scores (lower is better), pooled over the test launches and their ``horizon`` st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -102,9 +102,9 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
         curve is corrected by them (:mod:`.early`), ``observed_mean`` (their mean, flat) joins, and only the
         periods after them are scored.
     """
-    if not 0 <= revealed < (config or LaunchConfig()).horizon:
-        raise ConfigError(f"revealed={revealed} must be at least 0 and below the horizon")
     config = config or LaunchConfig()
+    if not 0 <= revealed < config.horizon:
+        raise ConfigError(f"revealed={revealed} must be at least 0 and below the horizon")
     grid = period_grid(history, freq)
     holdout = holdout or YEAR[family]
     if len(grid) <= holdout + config.horizon:
@@ -155,8 +155,3 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
         rows.append(row)
         frames.append(frame)
     return LaunchBacktest(pd.DataFrame(rows), pd.concat(frames, ignore_index=True), cutoff)
-
-
-def without_price(config: LaunchConfig) -> LaunchConfig:
-    """The same settings with price scaling off (for comparing the two)."""
-    return replace(config, elasticity=None)
