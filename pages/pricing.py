@@ -56,7 +56,7 @@ def main() -> None:
     down, up = _bounds()
     products, planning = products_editor(), state.planning_forecast()
     try:
-        response = _response(data.key, run.run_id, planning, run, frame, freq)
+        response = _response(data.key, run.run_id, planning, run, frame, freq, elasticities)
         table = _recommendations(data.key, run.run_id, (down, up), products, planning, run, frame, freq,
                                  elasticities, response)
     except ForecastingError as exc:
@@ -78,8 +78,9 @@ def main() -> None:
 
 @st.cache_data(max_entries=4, show_spinner="Asking the trained model how demand follows price ...")
 def _response(data_key: str, stamp: str, planning: pd.DataFrame | None, _run: TrainedRun, _frame: pd.DataFrame,
-              freq: str) -> pd.DataFrame:
-    return model_price_response(_run, _frame, regular_prices(_frame, freq), planning=planning)
+              freq: str, _elasticities: Elasticities) -> pd.DataFrame:
+    return model_price_response(_run, _frame, regular_prices(_frame, freq), planning=planning,
+                                elasticity=_elasticities.per_series.set_index(UID)["elasticity"])
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the profit-best prices ...")
@@ -185,6 +186,11 @@ def _one_product(table: pd.DataFrame, run: TrainedRun, frame: pd.DataFrame, freq
     st.caption(f"{reason}. The elasticity combines {own} ({facts['n_obs']:,} usable periods, "
                f"prices varied {facts['price_variation']:.1%}) with its category ({facts['pooled_weight']:.0%} "
                "weight on the category). Dashed: the trained model's forecast at each price, over the same horizon.")
+    unseen = curve[curve["model_extrapolated"]]
+    if len(unseen):
+        st.caption("Grey: prices this product never sold at. A model cannot know demand there (a tree answers the "
+                   "nearest price it saw), so its line continues from the nearest price it saw along the "
+                   "elasticity curve.")
 
 
 def _elasticity_view(elasticities: Elasticities) -> None:
