@@ -11,7 +11,8 @@ Five kinds, each one row ``unique_id, kind, ds, severity, revenue_at_stake, mess
   periods are left out of the reference: the forecast plans no promotion.
 - ``bias_drift``: in the most recent backtest window the forecast ran
   consistently above or below actual sales (mean error over its standard
-  error beyond ``bias_t``, and at least ``bias_share`` of the level).
+  error beyond ``bias_t``, and at least ``bias_share`` of actual sales): the
+  bias of :func:`~forecasting.evaluation.metrics.latest_window_bias`, as on Review.
 - ``stockout_risk``: the chance of running out before an order placed now
   arrives is at least ``risk_threshold`` (only where stock on hand is known).
 - ``overstock``: stock on hand lasts more than ``overstock_days`` (idem).
@@ -32,7 +33,7 @@ import pandas as pd
 from ..data.cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
 from ..data.measure import Measure
 from ..errors import ConfigError
-from ..evaluation.metrics import CUTOFF
+from ..evaluation.metrics import BIAS_WINDOW, latest_window_bias
 from ..schema import DS, PROMO, UID, Y, freq_family
 from .inventory import InventoryPlan, known_prices, recommend_inventory
 from .products import default_products, period_days
@@ -171,28 +172,18 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
 
 
 def bias_drift(run, price: pd.Series, settings: AlertSettings) -> pd.DataFrame:
-    """Series whose forecast ran consistently high or low in the most recent backtest window."""
-    predictions = run.backtest.predictions
-    recent = predictions[predictions[CUTOFF] == predictions[CUTOFF].max()]
-    errors = (recent[Y] - recent[run.name]).groupby(recent[UID])
-    stats = pd.DataFrame({"mean": errors.mean(), "std": errors.std(ddof=1), "n": errors.size(),
-                          "level": recent.groupby(UID)[Y].mean(), "last": recent.groupby(UID)[DS].max()})
-    # Day-to-day errors are correlated, so n of them carry less evidence than n independent ones:
-    # shrink n by the lag-1 autocorrelation (n (1 - rho) / (1 + rho)) before the t-test.
-    rho = errors.apply(lambda e: e.autocorr(1) if len(e) > 2 else 0.0).fillna(0.0).clip(0.0, 0.95)
-    stats["n_eff"] = stats["n"] * (1 - rho) / (1 + rho)
-    stats["t"] = stats["mean"] / (stats["std"] / np.sqrt(stats["n_eff"])).replace(0, np.nan)
-    stats["share"] = stats["mean"] / stats["level"].replace(0, np.nan)
-    hits = stats[(stats["t"].abs() >= settings.bias_t) & (stats["share"].abs() >= settings.bias_share)]
+    """Series whose forecast ran consistently high or low in the latest backtest window (the Review page's bias)."""
+    stats = latest_window_bias(run.backtest.predictions, run.name)
+    hits = stats[(stats["t"].abs() >= settings.bias_t) & (stats["bias"].abs() >= settings.bias_share)]
     rows = []
     for uid, row in hits.iterrows():
-        direction = "below" if row["mean"] > 0 else "above"
+        direction = "above" if row["bias"] > 0 else "below"
         rows.append({UID: uid, "kind": "bias_drift", DS: row["last"],
-                     "severity": _severity(abs(row["share"]), 0.3, 0.5)[()],
-                     "revenue_at_stake": abs(row["mean"]) * row["n"] * price.get(uid, np.nan), "score": row["t"],
-                     "message": f"in the last {int(row['n'])} backtest periods the forecast ran {abs(row['share']):.0%} "
-                                f"{direction} actual sales (t = {row['t']:.1f}): the level has moved; retrain, or "
-                                "adjust the forecast on the Review page"})
+                     "severity": _severity(abs(row["bias"]), 0.3, 0.5)[()],
+                     "revenue_at_stake": abs(row["units"]) * price.get(uid, np.nan), "score": row["t"],
+                     "message": f"in {BIAS_WINDOW} ({int(row['periods'])} periods) the forecast ran "
+                                f"{abs(row['bias']):.0%} {direction} actual sales (t = {row['t']:.1f}): the level "
+                                "has moved; retrain, or adjust the forecast on the Review page"})
     return _frame(rows)
 
 
