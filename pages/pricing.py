@@ -122,8 +122,9 @@ def _headline(table: pd.DataFrame, run: TrainedRun, freq: str, *, adjusted: bool
     cols[2].metric("Units", f"{totals['expected_units']:,.0f}",
                    delta=f"{totals['expected_units'] - totals['baseline_units']:+,.0f}")
     moves = table["price_change_pct"]
-    cols[3].metric("Price moves", f"{(moves > 0.5).sum()} up · {(moves < -0.5).sum()} down",
-                   help="Products whose recommended price differs from today's by more than 0.5%.")
+    up, down = int((moves > 0.5).sum()), int((moves < -0.5).sum())
+    cols[3].metric("Prices up / down", f"{up} / {down}", delta=f"{len(table) - up - down} unchanged",
+                   delta_color="off", help="Products whose recommended price differs from today's by more than 0.5%.")
     assumed = (table["cost_source"] != "products table").sum()
     cost_note = (f" {assumed} of {len(table)} products have no unit cost in the products table: their cost is "
                  f"{table.loc[table['cost_source'] != 'products table', 'cost_source'].iloc[0]}." if assumed else "")
@@ -140,6 +141,7 @@ def _table(table: pd.DataFrame, run: TrainedRun) -> None:
                    "expected_revenue_change_pct", "expected_profit_change_pct", "profit_change_lo_pct",
                    "profit_change_hi_pct", "model_units_change_pct", "reason"]]
     st.dataframe(shown, hide_index=True, width="stretch", height=420, column_config={
+        UID: st.column_config.TextColumn("series"),
         "current_price": st.column_config.NumberColumn("today", format="%.2f"),
         "recommended_price": st.column_config.NumberColumn("recommended", format="%.2f"),
         "price_change_pct": st.column_config.NumberColumn("price change", format="%+.1f%%"),

@@ -19,6 +19,11 @@ SECONDS_PER_100K_ROWS = {
     "gradient_boosting": 5.5, "mlp": 46.0, "lstm": 40.0, "transformer": 145.0,
 }
 
+#: Seconds every fit of a model that learns (not a baseline) costs however small the table: setting up features,
+#: the solver or the trees.
+MIN_SECONDS_PER_FIT = 0.3
+BASELINES = ("naive", "seasonal_naive", "moving_average", "croston", "tsb")
+
 
 def training_seconds(models: list[str], rows: int, folds: int,
                      calibration: int = BacktestConfig.calibration_windows) -> float:
@@ -26,8 +31,13 @@ def training_seconds(models: list[str], rows: int, folds: int,
     fitted = ["seasonal_naive"]
     for name in models:  # auto backtests its candidates on every window and chooses from them
         fitted += list(DEFAULT_CANDIDATES) if name == "auto" else [name]
-    per_fit = sum(SECONDS_PER_100K_ROWS.get(name, 10.0) for name in fitted) * rows / 100_000
+    per_fit = sum(_seconds_per_fit(name, rows) for name in fitted)
     return per_fit * (folds + calibration + 1)
+
+
+def _seconds_per_fit(name: str, rows: int) -> float:
+    seconds = SECONDS_PER_100K_ROWS.get(name, 10.0) * rows / 100_000
+    return seconds if name in BASELINES else max(seconds, MIN_SECONDS_PER_FIT)
 
 
 def describe_seconds(seconds: float) -> str:

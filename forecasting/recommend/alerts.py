@@ -34,6 +34,7 @@ from ..data.cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
 from ..data.measure import Measure
 from ..errors import ConfigError
 from ..evaluation.metrics import BIAS_WINDOW, latest_window_bias
+from ..evaluation.plans import usual_values
 from ..schema import DS, PROMO, UID, Y, freq_family
 from .inventory import InventoryPlan, known_prices, recommend_inventory
 from .products import default_products, period_days
@@ -140,9 +141,17 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
     periods = max(1, round(settings.shift_days / period_days(freq)))
     year = round(365.25 / period_days(freq))
     history = df.pivot_table(index=DS, columns=UID, values=Y, aggfunc="sum", dropna=False).sort_index()
-    if PROMO in df.columns:  # the forecast plans no promotion: compare it with last year's regular periods only
+    rarely_promoted = pd.Index([])
+    if PROMO in df.columns:
+        # A series whose usual plan has no promotion is forecast without one: compare it with last year's regular
+        # periods only. One promoted as a rule (a discount almost every week) is forecast with its usual promotion,
+        # so all its periods are the reference.
+        usual = usual_values(df, freq)[PROMO]
+        rarely_promoted = usual.index[usual.fillna(0) <= 0]
         promoted = df.pivot_table(index=DS, columns=UID, values=PROMO, aggfunc="max", dropna=False).sort_index()
-        history = history.where(~(promoted.reindex_like(history).fillna(0) > 0))
+        promoted = promoted.reindex_like(history).fillna(0) > 0
+        promoted.loc[:, ~promoted.columns.isin(rarely_promoted)] = False
+        history = history.where(~promoted)
     rows = []
     for uid, part in forecast.sort_values(DS).groupby(UID, sort=False):
         if uid not in history.columns:
@@ -154,7 +163,7 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
                          (past.index < ahead[DS].iloc[-1] - pd.Timedelta(days=365) + pd.Timedelta(days=1))]
         if len(past) >= year + periods and len(last_year) >= periods * 0.5:
             reference = float(last_year.sum()) * periods / len(last_year)
-            against = "the same weeks a year ago" + (" without promotions" if PROMO in df.columns else "")
+            against = "the same weeks a year ago" + (" without promotions" if uid in rarely_promoted else "")
         else:
             reference, against = float(past.tail(periods).sum()), f"the last {periods} periods"
         expected = float(ahead["yhat"].sum())
@@ -166,8 +175,10 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
         rows.append({UID: uid, "kind": "demand_shift", DS: start,
                      "severity": _severity(abs(min(share, 10)), 0.5, 1.0)[()],
                      "revenue_at_stake": abs(change) * price.get(uid, np.nan), "score": float(share),
-                     "message": f"forecast {expected:,.0f} units for the next {periods} periods, {share:+.0%} against "
-                                f"{against} ({reference:,.0f}): check that the change is real before acting on it"})
+                     "message": f"forecast {expected:,.0f} units for the next {periods} periods, "
+                                + (f"{share:+.0%} against {against} ({reference:,.0f})" if reference > 0
+                                   else f"where {against} sold none")
+                                + ": check that the change is real before acting on it"})
     return _frame(rows)
 
 

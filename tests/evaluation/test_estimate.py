@@ -26,3 +26,9 @@ def test_one_fit_per_window_plus_the_final_one_next_to_seasonal_naive():
                                                (9000, "about 2.5 h")])
 def test_the_estimate_is_said_in_the_unit_a_person_would_use(seconds, said):
     assert describe_seconds(seconds) == said
+
+
+def test_a_small_table_still_costs_each_learning_model_its_set_up_per_fit():
+    from forecasting.evaluation.estimate import MIN_SECONDS_PER_FIT
+
+    assert training_seconds(["gradient_boosting"], 1_000, 3) >= 6 * MIN_SECONDS_PER_FIT
