@@ -29,6 +29,7 @@ KIND_LABELS = {"anomaly": "Anomaly in history", "demand_shift": "Demand shift", 
                "stockout_risk": "Stock-out risk", "overstock": "Overstock"}
 EXPLORE_PAGE = "pages/explore.py"
 COLUMNS = {
+    "unique_id": st.column_config.TextColumn("series"),
     "kind": st.column_config.TextColumn("kind"),
     "ds": st.column_config.DateColumn("date"),
     "revenue_at_stake": st.column_config.NumberColumn("money at stake", format="%,.0f"),

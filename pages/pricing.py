@@ -56,7 +56,7 @@ def main() -> None:
     down, up = _bounds()
     products, planning = products_editor(), state.planning_forecast()
     try:
-        response = _response(data.key, run.run_id, planning, run, frame, freq)
+        response = _response(data.key, run.run_id, planning, run, frame, freq, elasticities)
         table = _recommendations(data.key, run.run_id, (down, up), products, planning, run, frame, freq,
                                  elasticities, response)
     except ForecastingError as exc:
@@ -78,8 +78,9 @@ def main() -> None:
 
 @st.cache_data(max_entries=4, show_spinner="Asking the trained model how demand follows price ...")
 def _response(data_key: str, stamp: str, planning: pd.DataFrame | None, _run: TrainedRun, _frame: pd.DataFrame,
-              freq: str) -> pd.DataFrame:
-    return model_price_response(_run, _frame, regular_prices(_frame, freq), planning=planning)
+              freq: str, _elasticities: Elasticities) -> pd.DataFrame:
+    return model_price_response(_run, _frame, regular_prices(_frame, freq), planning=planning,
+                                elasticity=_elasticities.per_series.set_index(UID)["elasticity"])
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the profit-best prices ...")
@@ -121,8 +122,9 @@ def _headline(table: pd.DataFrame, run: TrainedRun, freq: str, *, adjusted: bool
     cols[2].metric("Units", f"{totals['expected_units']:,.0f}",
                    delta=f"{totals['expected_units'] - totals['baseline_units']:+,.0f}")
     moves = table["price_change_pct"]
-    cols[3].metric("Price moves", f"{(moves > 0.5).sum()} up · {(moves < -0.5).sum()} down",
-                   help="Products whose recommended price differs from today's by more than 0.5%.")
+    up, down = int((moves > 0.5).sum()), int((moves < -0.5).sum())
+    cols[3].metric("Prices up / down", f"{up} / {down}", delta=f"{len(table) - up - down} unchanged",
+                   delta_color="off", help="Products whose recommended price differs from today's by more than 0.5%.")
     assumed = (table["cost_source"] != "products table").sum()
     cost_note = (f" {assumed} of {len(table)} products have no unit cost in the products table: their cost is "
                  f"{table.loc[table['cost_source'] != 'products table', 'cost_source'].iloc[0]}." if assumed else "")
@@ -139,6 +141,7 @@ def _table(table: pd.DataFrame, run: TrainedRun) -> None:
                    "expected_revenue_change_pct", "expected_profit_change_pct", "profit_change_lo_pct",
                    "profit_change_hi_pct", "model_units_change_pct", "reason"]]
     st.dataframe(shown, hide_index=True, width="stretch", height=420, column_config={
+        UID: st.column_config.TextColumn("series"),
         "current_price": st.column_config.NumberColumn("today", format="%.2f"),
         "recommended_price": st.column_config.NumberColumn("recommended", format="%.2f"),
         "price_change_pct": st.column_config.NumberColumn("price change", format="%+.1f%%"),
@@ -185,6 +188,11 @@ def _one_product(table: pd.DataFrame, run: TrainedRun, frame: pd.DataFrame, freq
     st.caption(f"{reason}. The elasticity combines {own} ({facts['n_obs']:,} usable periods, "
                f"prices varied {facts['price_variation']:.1%}) with its category ({facts['pooled_weight']:.0%} "
                "weight on the category). Dashed: the trained model's forecast at each price, over the same horizon.")
+    unseen = curve[curve["model_extrapolated"]]
+    if len(unseen):
+        st.caption("Grey: prices this product never sold at. A model cannot know demand there (a tree answers the "
+                   "nearest price it saw), so its line continues from the nearest price it saw along the "
+                   "elasticity curve.")
 
 
 def _elasticity_view(elasticities: Elasticities) -> None:

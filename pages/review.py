@@ -115,7 +115,7 @@ def _ranking_columns(basis: str) -> dict:
         "missed": st.column_config.NumberColumn(f"missed {basis}", format=UNIT_FORMAT),
         "mase": st.column_config.NumberColumn("MASE", format="%.2f"),
         "wape": st.column_config.NumberColumn("WAPE", format=percent),
-        "bias": st.column_config.NumberColumn("bias", format=percent, help="+ over-forecast, - under-forecast"),
+        "bias": st.column_config.NumberColumn("bias", format=percent, help="Forecast minus actual sales in the latest backtest window, as a share of sales (the bias Alerts flags): + over-forecast, - under-forecast"),
         "direction": st.column_config.TextColumn("forecast was"),
         "recent_units": st.column_config.NumberColumn("recent units", format=UNIT_FORMAT,
                                                       help="sold in as many recent periods as the forecast covers"),
@@ -147,12 +147,18 @@ def _delta(total: dict) -> str | None:
     return f"{total['change']:+,.0f} units{share}"
 
 
+SCALES = {"fit": "Fit the forecast", "all": "Show everything", "log": "Logarithmic"}
+
+
 def _chart(run: TrainedRun, history: pd.DataFrame, planned: pd.DataFrame, unique_id: str) -> None:
     """Recent sales over the backtest windows and one horizon before them, then the forecast."""
     periods = run.spec.horizon * (run.spec.folds + 1)
     tail = history.loc[history[UID].eq(unique_id)].sort_values(DS).tail(periods)
+    scale = kept(st.segmented_control, "review_scale", "fit", label="Chart scale", options=list(SCALES),
+                 format_func=SCALES.get, help="A single past spike can flatten the forecast: 'fit' cuts the axis "
+                 "above the forecast and usual sales and labels the spike.") or "fit"
     figure = plots_review.adjusted_forecast_figure(tail, planned, unique_id, backtest=run.backtest.predictions,
-                                                   model=run.name)
+                                                   model=run.name, scale=scale)
     st.plotly_chart(figure, width="stretch")
     st.caption("The dotted line is what the model forecast for recent windows it had not seen; the band is the "
                "80% interval of the (adjusted) forecast. Shaded periods carry an adjustment.")

@@ -17,6 +17,7 @@ import streamlit as st
 from forecasting.analysis.reconcile import reconcile_run
 from forecasting.errors import ForecastingError
 from forecasting.evaluation.backtest import ignored_drivers
+from forecasting.evaluation.estimate import describe_seconds, training_seconds
 from forecasting.evaluation.training import TrainingSpec, compare_runs, loses_to_baseline, size_warnings, train
 from forecasting.models.registry import available
 from forecasting.schema import freq_family
@@ -55,6 +56,11 @@ def main() -> None:
                          step=1, help="Scored windows at the end of the history; more is steadier but slower."))
     specs = _settings(chosen, models, frame, freq, horizon, folds)
     _warnings(chosen, models, frame)
+    if chosen:
+        seconds = training_seconds(list(chosen), len(frame), folds)
+        st.caption(f":material/schedule: Training {len(chosen)} model{'s' if len(chosen) > 1 else ''} on "
+                   f"{len(frame):,} rows takes {describe_seconds(seconds)} (a rough guide from speeds measured on a "
+                   "2-core machine; the backtest windows and the final fit are included).")
     interrupted = st.session_state.pop("train_running", None)
     if interrupted:
         st.info(f"Training stopped during {interrupted}; models that had finished are kept below.")

@@ -31,6 +31,8 @@ ALLOWED_UPWARD = {
     # estimators it selects: it needs the rolling windows and the metrics of the evaluation floor.
     ("models.auto", "evaluation.crossval"),
     ("models.auto", "evaluation.metrics"),
+    # its members that ignore drivers forecast as if they stay as usual: auto's what-ifs start from that plan.
+    ("models.auto", "evaluation.plans"),
 }
 
 

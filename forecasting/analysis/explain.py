@@ -67,7 +67,7 @@ def driver_effects(model: Forecaster, df: pd.DataFrame, horizon: int) -> DriverE
         scenarios["high"] = base.assign(**{PRICE: base[PRICE] * (1 + PRICE_STEP)})
     if PROMO in df.columns:
         scenarios["on"] = base.assign(**{PROMO: 1.0})
-    forecasts = model.predict_many(horizon, list(scenarios.values()))  # one pass for global models
+    forecasts = model.what_if(horizon, list(scenarios.values()))  # one pass for global models
     totals = {name: f.groupby(UID)[model.name].sum() for name, f in zip(scenarios, forecasts, strict=True)}
     out = pd.DataFrame(index=pd.Index(model.series_, name=UID))
     elasticity = uplift = None

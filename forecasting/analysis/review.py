@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..evaluation.metrics import CUTOFF
+from ..evaluation.metrics import CUTOFF, latest_window_bias
 from ..schema import CATEGORY, DS, PRICE, UID, Y
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ SORT_KEYS = {
 PRIORITY_RULE = (
     "Priority = the series' share of all {basis} the model missed (absolute error) in the backtest windows. "
     "It is high when a series sells a lot and the model misses a large part of it, so the worst high-volume "
-    "series come first. Bias is the total forecast minus actual sales, as a share of actual sales: positive = "
-    "over-forecast (too much stock), negative = under-forecast (lost sales)."
+    "series come first. Bias is the forecast minus actual sales over the latest backtest window, as a share of "
+    "actual sales (the same bias the Alerts page flags): positive = over-forecast (too much stock), negative = "
+    "under-forecast (lost sales)."
 )
 
 
@@ -84,7 +85,7 @@ def review_table(run: TrainedRun, history: pd.DataFrame, forecast: pd.DataFrame 
 
 
 def _backtest_errors(run: TrainedRun, history: pd.DataFrame, basis: Basis) -> pd.DataFrame:
-    """Per series: MASE (mean over windows), pooled WAPE and bias, and the missed units or revenue."""
+    """Per series: MASE (mean over windows), pooled WAPE, the missed units or revenue, and the latest window's bias."""
     per = run.backtest.per_series
     per = per[per["model"] == run.name]
     grouped = per.groupby(UID, sort=True)
@@ -92,7 +93,7 @@ def _backtest_errors(run: TrainedRun, history: pd.DataFrame, basis: Basis) -> pd
     out = pd.DataFrame({
         "mase": grouped["mase"].mean(),
         "wape": grouped["sum_abs_error"].sum() / sold.where(sold > 0),
-        "bias": grouped["sum_error"].sum() / sold.where(sold > 0),
+        "bias": latest_window_bias(run.backtest.predictions, run.name)["bias"],
         "missed": grouped["sum_abs_error"].sum(),
     })
     if basis == "revenue":

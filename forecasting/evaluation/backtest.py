@@ -88,7 +88,7 @@ def backtest(
     cutoffs, calibration = plan_windows(df, freq, config)
     scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(freq)])
     predictions, seconds, notes = predict_windows(models, df, freq, config.horizon, cutoffs, scales,
-                                                  levels=config.levels, progress=progress)
+                                                  levels=config.levels, progress=progress, calibration=calibration)
     names = list(seconds)
     for name in names:
         predictions = conformal(predictions, name, scales, config, calibration)
@@ -110,6 +110,7 @@ def predict_windows(
     *,
     levels: tuple[int, ...] = LEVELS,
     progress: Progress | None = None,
+    calibration: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, float], dict[str, list[str]]]:
     """Every model's forecasts for every window, joined in one table, with seconds and notes per model.
 
@@ -125,7 +126,8 @@ def predict_windows(
     for index, model in enumerate(plain):
         started = time.perf_counter()
         report = _scaled_progress(progress, index, len(plain))
-        cv, model_notes = cross_validate(model, df, freq, horizon, cutoffs, levels=levels, progress=report)
+        cv, model_notes = cross_validate(model, df, freq, horizon, cutoffs, levels=levels, progress=report,
+                                         calibration=calibration)
         seconds[model.name] = time.perf_counter() - started
         notes[model.name] = model_notes + ignored_drivers(model, df)
         tables.append(cv)

@@ -39,18 +39,21 @@ def cross_validate(
     *,
     levels: tuple[int, ...] = LEVELS,
     progress: Progress | None = None,
+    calibration: int = 0,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Fit a fresh copy of ``model`` at each cutoff and forecast the next ``horizon`` periods.
 
     Returns the table ``unique_id, ds, cutoff, y, <model>`` (with native
     interval columns at ``levels`` when the model has them) and notes on
-    fallbacks and ignored drivers.
+    fallbacks and ignored drivers. The first ``calibration`` cutoffs only
+    calibrate the intervals: progress names them apart from the scored ones.
     """
     pieces, notes = [], []
     step = pd.tseries.frequencies.to_offset(freq)
     for i, cutoff in enumerate(cutoffs):
         if progress:
-            progress(i / len(cutoffs), f"{model.name}: window {i + 1} of {len(cutoffs)} (cutoff {cutoff:%Y-%m-%d})")
+            progress(i / len(cutoffs), f"{model.name}: {window_label(i, len(cutoffs), calibration)} "
+                                       f"(cutoff {cutoff:%Y-%m-%d})")
         train = df[df[DS] <= cutoff]
         counts = train.groupby(UID, sort=False)[DS].size()
         train = train[train[UID].isin(counts.index[counts >= MIN_TRAIN_PERIODS])]
@@ -70,3 +73,12 @@ def cross_validate(
     table = pd.concat(pieces, ignore_index=True)
     columns = [UID, DS, CUTOFF, Y] + [c for c in table.columns if c.startswith(model.name)]
     return table[columns], sorted(set(notes))
+
+
+def window_label(index: int, total: int, calibration: int = 0) -> str:
+    """``calibration window 1 of 2`` / ``scored window 2 of 3``: what the user set is what they count."""
+    if index < calibration:
+        return f"interval calibration window {index + 1} of {calibration}"
+    if not calibration:
+        return f"window {index + 1} of {total}"
+    return f"scored window {index - calibration + 1} of {total - calibration}"

@@ -151,3 +151,29 @@ def summarise(per_series: pd.DataFrame, baseline: str = "seasonal_naive") -> pd.
     if baseline in board.index:
         board["mase_gain_vs_seasonal_naive"] = 1 - board["mase"] / board.loc[baseline, "mase"]
     return board.sort_values("mase").rename_axis("model").reset_index()
+
+
+#: The one bias definition Review and Alerts share: forecast minus actual over the latest backtest window.
+BIAS_WINDOW = "the latest backtest window"
+
+
+def latest_window_bias(predictions: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Per series, how far the forecast ran above (+) or below (-) actual sales in the latest backtest window.
+
+    Returns (index ``unique_id``) ``bias`` = (forecast - actual) summed over the
+    window / actual summed (NaN without sales), ``units`` = that sum of forecast
+    minus actual, ``t`` = the mean error over its
+    standard error, ``periods`` and ``last`` (the window's last date). Period-to-period
+    errors are correlated, so the t-test counts ``n (1 - rho) / (1 + rho)``
+    periods, rho being the lag-1 autocorrelation of the errors: a wandering but
+    unbiased error does not pass for a bias.
+    """
+    recent = predictions[predictions[CUTOFF] == predictions[CUTOFF].max()]
+    errors = (recent[model] - recent[Y]).groupby(recent[UID])
+    sold = recent.groupby(UID)[Y].sum()
+    stats = pd.DataFrame({"bias": errors.sum() / sold.where(sold > 0), "units": errors.sum(), "mean": errors.mean(),
+                          "std": errors.std(ddof=1), "periods": errors.size(), "last": recent.groupby(UID)[DS].max()})
+    rho = errors.apply(lambda e: e.autocorr(1) if len(e) > 2 else 0.0).fillna(0.0).clip(0.0, 0.95)
+    n_eff = stats["periods"] * (1 - rho) / (1 + rho)
+    stats["t"] = stats["mean"] / (stats["std"] / np.sqrt(n_eff)).replace(0, np.nan)
+    return stats[["bias", "units", "t", "periods", "last"]]

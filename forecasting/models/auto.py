@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..evaluation.crossval import cross_validate, usable_windows, window_cutoffs
 from ..evaluation.metrics import CUTOFF, evaluate, training_scales
+from ..evaluation.plans import usual_values
 from ..schema import DS, SEASON_LENGTH, UID, Y, freq_family
 from .base import Forecaster, Param
 from .registry import get_model, register
@@ -128,6 +129,7 @@ class AutoForecaster(Forecaster):
             cv = _join_point_forecasts(tables, names)
         scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(self.freq_)])
         self.choice_ = choose(cv, names, scales, self.top_k, self.ensemble)
+        self.usual_ = usual_values(df, self.freq_)  # what members that ignore drivers implicitly assume
         self.models_ = [get_model(n).fit(df, freq=self.freq_) for n in self.choice_.models]
         self.fallbacks_ = {uid: f"{m.name}: {why}" for m in self.models_ for uid, why in getattr(m, "fallbacks_", {}).items()}
         self.warnings_ = [w for m in self.models_ for w in getattr(m, "warnings_", [])]
@@ -143,11 +145,45 @@ class AutoForecaster(Forecaster):
         return rows[[UID, DS, CUTOFF, Y, *names]].sort_values([CUTOFF, UID, DS], kind="stable").reset_index(drop=True)
 
     def _predict(self, horizon, grid, future, levels):
-        forecasts = [m.predict(horizon, future)[[UID, DS, m.name]] for m in self.models_]
+        return grid.assign(**{AUTO: combine(self._members(horizon, grid, future), self.choice_)})
+
+    def what_if(self, horizon: int, futures: list[pd.DataFrame | None]) -> list[pd.DataFrame]:
+        """Scenario forecasts moved by the drivers only as the members that model them move.
+
+        A member that ignores price and promotion answers every scenario alike, so
+        the plain average (what :meth:`predict` gives, and what the backtest scores)
+        would dilute a what-if by that member's share of the ensemble. Those members
+        forecast as if the drivers stay as usual, so the average at the usual drivers
+        (:func:`~forecasting.evaluation.plans.usual_values`) is scaled by how the
+        driver-aware members' mean changes from the usual drivers to each scenario's
+        (shifted instead where that mean is 0).
+        """
+        aware = [m.name for m in self.models_ if m.uses_exog]
+        usual = self._usual_future(self.future_grid(int(horizon)))
+        if not aware or len(aware) == len(self.models_) or usual is None:
+            return self.predict_many(horizon, futures)
+        grid = self.future_grid(int(horizon))
+        reference = self._members(int(horizon), grid, usual)
+        level, moved_from = combine(reference, self.choice_), reference[aware].mean(axis=1).to_numpy()
+        out = []
+        for future in futures:
+            moved_to = self._members(int(horizon), grid, future)[aware].mean(axis=1).to_numpy()
+            scaled = level * moved_to / np.where(moved_from > 0, moved_from, 1.0)
+            out.append(self._finish(grid.assign(**{AUTO: np.where(moved_from > 0, scaled,
+                                                                  level + moved_to - moved_from)}), grid))
+        return out
+
+    def _usual_future(self, grid: pd.DataFrame) -> pd.DataFrame | None:
+        usual = getattr(self, "usual_", None)
+        if usual is None or usual.empty or not len(usual.columns):
+            return None
+        return grid[[UID, DS]].assign(**{c: grid[UID].map(usual[c]).astype("float64") for c in usual.columns})
+
+    def _members(self, horizon: int, grid: pd.DataFrame, future: pd.DataFrame | None) -> pd.DataFrame:
         table = grid
-        for forecast in forecasts:
-            table = table.merge(forecast, on=[UID, DS], how="left")
-        return grid.assign(**{AUTO: combine(table, self.choice_)})
+        for m in self.models_:
+            table = table.merge(m.predict(horizon, future)[[UID, DS, m.name]], on=[UID, DS], how="left")
+        return table
 
 
 def _join_point_forecasts(tables: list[pd.DataFrame], names: list[str]) -> pd.DataFrame:

@@ -169,6 +169,11 @@ class Forecaster:
         """One forecast per scenario of planned drivers (price and promotion what-ifs), as :meth:`predict` gives."""
         return [self.predict(horizon, future=future) for future in futures]
 
+    def what_if(self, horizon: int, futures: list[pd.DataFrame | None]) -> list[pd.DataFrame]:
+        """Forecasts under what-if driver scenarios: :meth:`predict_many`, unless a combining model must
+        keep members that ignore the drivers from diluting the response (see ``auto``)."""
+        return self.predict_many(horizon, futures)
+
     @property
     def validation_windows(self) -> int:
         """Windows of history before each fit that the model validates on (a backtest must leave room for them)."""

@@ -74,6 +74,7 @@ def price_response_figure(curve: pd.DataFrame, recommended_price: float, *, titl
         fig.add_trace(go.Scatter(x=x, y=curve[f"{column}_model"], mode="lines", name="the trained model's what-if",
                                  line={"color": MODEL, "dash": "dash"}, showlegend=row == 1, legendgroup="model",
                                  connectgaps=False), row=row, col=1)
+    _mark_unseen_prices(fig, curve)
     allowed = curve.loc[curve["in_bounds"], PRICE]
     if len(allowed):
         fig.add_vrect(x0=allowed.min(), x1=allowed.max(), fillcolor="rgba(255,127,14,0.08)", line_width=0,
@@ -88,6 +89,19 @@ def price_response_figure(curve: pd.DataFrame, recommended_price: float, *, titl
     fig.update_xaxes(title_text="price", row=3, col=1)
     fig.update_layout(title={"text": title}, height=720, **{**LAYOUT, "hovermode": "x"})
     return fig
+
+
+def _mark_unseen_prices(fig: go.Figure, curve: pd.DataFrame) -> None:
+    """Grey out the prices the series never sold at: there the model's line follows the elasticity."""
+    if "model_extrapolated" not in curve.columns:
+        return
+    seen = curve.loc[~curve["model_extrapolated"], PRICE]
+    low, high = (seen.min(), seen.max()) if len(seen) else (float(curve["current_price"].iloc[0]),) * 2
+    for x0, x1 in ((curve[PRICE].min(), low), (high, curve[PRICE].max())):
+        if x1 > x0:
+            fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(120,120,120,0.10)", line_width=0, row="all", col=1,
+                          annotation_text="never sold at: model follows the elasticity",
+                          annotation_position="bottom left", annotation_font_size=10)
 
 
 @escaped

@@ -50,7 +50,7 @@ def priority_figure(table: pd.DataFrame, *, top: int = 15, title: str = "Where t
 @escaped
 def adjusted_forecast_figure(history: pd.DataFrame, planned: pd.DataFrame, unique_id: str, *, level: int = 80,
                              backtest: pd.DataFrame | None = None, model: str | None = None,
-                             y_label: str = "units") -> go.Figure:
+                             y_label: str = "units", scale: str = "fit") -> go.Figure:
     """One series: recent sales, the model's forecast and the adjusted one with its band.
 
     Parameters
@@ -63,6 +63,10 @@ def adjusted_forecast_figure(history: pd.DataFrame, planned: pd.DataFrame, uniqu
     backtest, model
         Optional backtest predictions and the model column: the model's forecasts of the recent past,
         to compare with what sold.
+    scale
+        ``fit`` (default) keeps the forecast readable when a past spike would flatten it: the axis stops
+        above the forecast, its band and the usual sales, and the spike is labelled at the top; ``all`` shows
+        every value; ``log`` a logarithmic axis.
     """
     actual = history.loc[history[UID].eq(unique_id)].sort_values(DS)
     future = planned.loc[planned[UID].eq(unique_id)].sort_values(DS)
@@ -84,7 +88,31 @@ def adjusted_forecast_figure(history: pd.DataFrame, planned: pd.DataFrame, uniqu
                                  line={"color": COLOURS["adjusted"], "width": 2.5},
                                  text=future[REASONS], hovertemplate="%{y:,.1f} %{text}<extra>adjusted</extra>"))
         _shade(fig, future.loc[changed, DS])
+    _scale(fig, actual, future, scale)
     return fig
+
+
+#: With ``scale="fit"``, the axis is cut when the highest sale is this many times what the chart must show.
+SPIKE_RATIO = 2.0
+
+
+def _scale(fig: go.Figure, actual: pd.DataFrame, future: pd.DataFrame, scale: str) -> None:
+    """Cut the axis above the forecast and usual sales when one spike dominates, and label the spike."""
+    if scale == "log":
+        fig.update_yaxes(type="log")
+        return
+    if scale != "fit" or actual.empty:
+        return
+    shown = [future[c] for c in future.columns if c == "yhat" or c == MODEL or c.startswith("yhat_hi_")]
+    usual = actual[Y].quantile(0.95)
+    top = max([usual, *(float(v.max()) for v in shown if len(v))])
+    peak = actual.loc[actual[Y].idxmax()]
+    if not top > 0 or peak[Y] <= SPIKE_RATIO * top:
+        return
+    ceiling = 1.2 * top
+    fig.update_yaxes(range=[0, ceiling])
+    fig.add_annotation(x=peak[DS], y=ceiling, yanchor="top", showarrow=False, font={"size": 11},
+                       text=f"peak {peak[Y]:,.0f} on {peak[DS]:%Y-%m-%d}, off the chart", bgcolor="rgba(255,255,255,0.8)")
 
 
 def _band(fig: go.Figure, future: pd.DataFrame, level: int) -> None:

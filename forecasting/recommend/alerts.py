@@ -11,7 +11,8 @@ Five kinds, each one row ``unique_id, kind, ds, severity, revenue_at_stake, mess
   periods are left out of the reference: the forecast plans no promotion.
 - ``bias_drift``: in the most recent backtest window the forecast ran
   consistently above or below actual sales (mean error over its standard
-  error beyond ``bias_t``, and at least ``bias_share`` of the level).
+  error beyond ``bias_t``, and at least ``bias_share`` of actual sales): the
+  bias of :func:`~forecasting.evaluation.metrics.latest_window_bias`, as on Review.
 - ``stockout_risk``: the chance of running out before an order placed now
   arrives is at least ``risk_threshold`` (only where stock on hand is known).
 - ``overstock``: stock on hand lasts more than ``overstock_days`` (idem).
@@ -32,7 +33,8 @@ import pandas as pd
 from ..data.cleaning import ROLLING_WINDOW, find_outliers, outlier_scores
 from ..data.measure import Measure
 from ..errors import ConfigError
-from ..evaluation.metrics import CUTOFF
+from ..evaluation.metrics import BIAS_WINDOW, latest_window_bias
+from ..evaluation.plans import usual_values
 from ..schema import DS, PROMO, UID, Y, freq_family
 from .inventory import InventoryPlan, known_prices, recommend_inventory
 from .products import default_products, period_days
@@ -139,9 +141,17 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
     periods = max(1, round(settings.shift_days / period_days(freq)))
     year = round(365.25 / period_days(freq))
     history = df.pivot_table(index=DS, columns=UID, values=Y, aggfunc="sum", dropna=False).sort_index()
-    if PROMO in df.columns:  # the forecast plans no promotion: compare it with last year's regular periods only
+    rarely_promoted = pd.Index([])
+    if PROMO in df.columns:
+        # A series whose usual plan has no promotion is forecast without one: compare it with last year's regular
+        # periods only. One promoted as a rule (a discount almost every week) is forecast with its usual promotion,
+        # so all its periods are the reference.
+        usual = usual_values(df, freq)[PROMO]
+        rarely_promoted = usual.index[usual.fillna(0) <= 0]
         promoted = df.pivot_table(index=DS, columns=UID, values=PROMO, aggfunc="max", dropna=False).sort_index()
-        history = history.where(~(promoted.reindex_like(history).fillna(0) > 0))
+        promoted = promoted.reindex_like(history).fillna(0) > 0
+        promoted.loc[:, ~promoted.columns.isin(rarely_promoted)] = False
+        history = history.where(~promoted)
     rows = []
     for uid, part in forecast.sort_values(DS).groupby(UID, sort=False):
         if uid not in history.columns:
@@ -153,7 +163,7 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
                          (past.index < ahead[DS].iloc[-1] - pd.Timedelta(days=365) + pd.Timedelta(days=1))]
         if len(past) >= year + periods and len(last_year) >= periods * 0.5:
             reference = float(last_year.sum()) * periods / len(last_year)
-            against = "the same weeks a year ago" + (" without promotions" if PROMO in df.columns else "")
+            against = "the same weeks a year ago" + (" without promotions" if uid in rarely_promoted else "")
         else:
             reference, against = float(past.tail(periods).sum()), f"the last {periods} periods"
         expected = float(ahead["yhat"].sum())
@@ -165,34 +175,26 @@ def demand_shifts(df: pd.DataFrame, freq: str, forecast: pd.DataFrame, price: pd
         rows.append({UID: uid, "kind": "demand_shift", DS: start,
                      "severity": _severity(abs(min(share, 10)), 0.5, 1.0)[()],
                      "revenue_at_stake": abs(change) * price.get(uid, np.nan), "score": float(share),
-                     "message": f"forecast {expected:,.0f} units for the next {periods} periods, {share:+.0%} against "
-                                f"{against} ({reference:,.0f}): check that the change is real before acting on it"})
+                     "message": f"forecast {expected:,.0f} units for the next {periods} periods, "
+                                + (f"{share:+.0%} against {against} ({reference:,.0f})" if reference > 0
+                                   else f"where {against} sold none")
+                                + ": check that the change is real before acting on it"})
     return _frame(rows)
 
 
 def bias_drift(run, price: pd.Series, settings: AlertSettings) -> pd.DataFrame:
-    """Series whose forecast ran consistently high or low in the most recent backtest window."""
-    predictions = run.backtest.predictions
-    recent = predictions[predictions[CUTOFF] == predictions[CUTOFF].max()]
-    errors = (recent[Y] - recent[run.name]).groupby(recent[UID])
-    stats = pd.DataFrame({"mean": errors.mean(), "std": errors.std(ddof=1), "n": errors.size(),
-                          "level": recent.groupby(UID)[Y].mean(), "last": recent.groupby(UID)[DS].max()})
-    # Day-to-day errors are correlated, so n of them carry less evidence than n independent ones:
-    # shrink n by the lag-1 autocorrelation (n (1 - rho) / (1 + rho)) before the t-test.
-    rho = errors.apply(lambda e: e.autocorr(1) if len(e) > 2 else 0.0).fillna(0.0).clip(0.0, 0.95)
-    stats["n_eff"] = stats["n"] * (1 - rho) / (1 + rho)
-    stats["t"] = stats["mean"] / (stats["std"] / np.sqrt(stats["n_eff"])).replace(0, np.nan)
-    stats["share"] = stats["mean"] / stats["level"].replace(0, np.nan)
-    hits = stats[(stats["t"].abs() >= settings.bias_t) & (stats["share"].abs() >= settings.bias_share)]
+    """Series whose forecast ran consistently high or low in the latest backtest window (the Review page's bias)."""
+    stats = latest_window_bias(run.backtest.predictions, run.name)
+    hits = stats[(stats["t"].abs() >= settings.bias_t) & (stats["bias"].abs() >= settings.bias_share)]
     rows = []
     for uid, row in hits.iterrows():
-        direction = "below" if row["mean"] > 0 else "above"
+        direction = "above" if row["bias"] > 0 else "below"
         rows.append({UID: uid, "kind": "bias_drift", DS: row["last"],
-                     "severity": _severity(abs(row["share"]), 0.3, 0.5)[()],
-                     "revenue_at_stake": abs(row["mean"]) * row["n"] * price.get(uid, np.nan), "score": row["t"],
-                     "message": f"in the last {int(row['n'])} backtest periods the forecast ran {abs(row['share']):.0%} "
-                                f"{direction} actual sales (t = {row['t']:.1f}): the level has moved; retrain, or "
-                                "adjust the forecast on the Review page"})
+                     "severity": _severity(abs(row["bias"]), 0.3, 0.5)[()],
+                     "revenue_at_stake": abs(row["units"]) * price.get(uid, np.nan), "score": row["t"],
+                     "message": f"in {BIAS_WINDOW} ({int(row['periods'])} periods) the forecast ran "
+                                f"{abs(row['bias']):.0%} {direction} actual sales (t = {row['t']:.1f}): the level "
+                                "has moved; retrain, or adjust the forecast on the Review page"})
     return _frame(rows)
 
 

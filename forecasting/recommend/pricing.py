@@ -25,9 +25,10 @@ from .scenarios import (
     adjustment_factors,
     base_future,
     check_same_data,
-    forecast_scenarios,
     forecast_units,
     model_price_response,
+    priced_scenarios,
+    seen_price_range,
 )
 
 __all__ = ["MODEL_FACTORS", "Elasticities", "estimate_elasticities", "model_price_response", "price_bounds",
@@ -38,7 +39,7 @@ __all__ = ["MODEL_FACTORS", "Elasticities", "estimate_elasticities", "model_pric
 COLUMNS = ("unique_id", "category", "current_price", "unit_cost", "cost_source", "elasticity", "elasticity_lo",
            "elasticity_hi", "low_variation", "min_price", "max_price", "recommended_price", "price_change_pct",
            "expected_units_change_pct", "expected_revenue_change_pct", "expected_profit_change_pct",
-           "profit_change_lo_pct", "profit_change_hi_pct", "model_units_change_pct", "baseline_units",
+           "profit_change_lo_pct", "profit_change_hi_pct", "model_units_change_pct", "model_extrapolates", "baseline_units",
            "expected_units", "baseline_revenue", "expected_revenue", "baseline_profit", "expected_profit", "reason")
 
 
@@ -94,7 +95,9 @@ def recommend_prices(df: pd.DataFrame, freq: str, run: TrainedRun, products: pd.
         One row per series, columns :data:`COLUMNS`. ``*_pct`` are percent changes against today's price;
         ``profit_change_lo_pct``/``_hi_pct`` are the profit change at the two ends of the elasticity's 95%
         interval; ``baseline_*`` are over the horizon at today's price, ``expected_*`` at the recommended one;
-        ``model_units_change_pct`` is the trained model's own what-if at the recommended price; ``reason``
+        ``model_units_change_pct`` is the trained model's own what-if at the recommended price
+        (``model_extrapolates`` when that price is outside the prices the series sold at, where the
+        model's answer follows the elasticity from the nearest seen price); ``reason``
         says why, in one sentence.
     """
     down, up = price_bounds(bounds)
@@ -112,7 +115,8 @@ def recommend_prices(df: pd.DataFrame, freq: str, run: TrainedRun, products: pd.
                                                   "current_price"]].itertuples(index=False)]
     table["recommended_price"] = _whole_cents(table["recommended_price"], table["unit_cost"], table["max_price"])
     table = _expected_changes(table)
-    table = _model_check(table, run, df, prices, model_response, adjustment_factors(planning))
+    elasticity = elasticities.per_series.set_index(UID)["elasticity"]
+    table = _model_check(table, run, df, prices, model_response, adjustment_factors(planning), elasticity)
     table["reason"] = [_reason(row, down, up) for row in table.itertuples(index=False)]
     return table[list(COLUMNS)]
 
@@ -136,8 +140,13 @@ def _expected_changes(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _model_check(table: pd.DataFrame, run: TrainedRun, df: pd.DataFrame, prices: pd.Series,
-                 model_response: pd.DataFrame | None, factors: pd.DataFrame | None) -> pd.DataFrame:
-    """Baseline units from the model at today's price, and the model's own response at the recommended price."""
+                 model_response: pd.DataFrame | None, factors: pd.DataFrame | None,
+                 elasticity: pd.Series) -> pd.DataFrame:
+    """Baseline units from the model at today's price, and the model's own response at the recommended price.
+
+    A recommended price outside the prices a series was sold at is asked at the nearest
+    seen price and continued along the elasticity (see :func:`priced_scenarios`).
+    """
     base = base_future(run, df, prices)
     ids = base[UID].to_numpy()
     today = None if model_response is None else model_response[np.isclose(model_response["factor"], 1.0)]
@@ -145,9 +154,10 @@ def _model_check(table: pd.DataFrame, run: TrainedRun, df: pd.DataFrame, prices:
     moved = base.assign(**{PRICE: base[UID].map(recommended)})
     if today is not None and set(today[UID]) >= set(table[UID]):
         baseline = today.set_index(UID)["units"]
-        moved = pd.Series(forecast_units(run, moved, factors)).groupby(ids).sum()
+        (at_recommended,), _ = priced_scenarios(run, df, [moved], factors, elasticity)
+        moved = pd.Series(at_recommended).groupby(ids).sum()
     else:  # both scenarios in one pass
-        at_today, at_recommended = forecast_scenarios(run, [base, moved], factors)
+        (at_today, at_recommended), _ = priced_scenarios(run, df, [base, moved], factors, elasticity)
         baseline = pd.Series(at_today).groupby(ids).sum()
         moved = pd.Series(at_recommended).groupby(ids).sum()
     out = table.assign(baseline_units=table[UID].map(baseline))
@@ -158,6 +168,9 @@ def _model_check(table: pd.DataFrame, run: TrainedRun, df: pd.DataFrame, prices:
     out["expected_profit"] = out["expected_units"] * (out["recommended_price"] - out["unit_cost"])
     change = moved / baseline.replace(0, np.nan) - 1
     out["model_units_change_pct"] = 100 * out[UID].map(change)
+    seen = seen_price_range(df)
+    out["model_extrapolates"] = ~out["recommended_price"].between(out[UID].map(seen["low"]).fillna(-np.inf),
+                                                                  out[UID].map(seen["high"]).fillna(np.inf))
     return out
 
 
@@ -181,6 +194,8 @@ def _reason(row, down: float, up: float) -> str:
         parts.append("the lower bound was raised to the unit cost")
     if row.recommended_price > row.current_price * (1 + up) + 0.01:
         parts.append("the unit cost is above the allowed range: priced at cost, review this product")
+    if row.model_extrapolates:
+        parts.append("the price was never charged before, so the model's check follows the elasticity there")
     if row.low_variation:
         parts.append("the price barely varied in the history, so the elasticity leans on the category")
     if row.elasticity_hi >= -1 > row.elasticity_lo:
@@ -199,23 +214,28 @@ def price_curves(df: pd.DataFrame, freq: str, run: TrainedRun, unique_id: str,
 
     The grid spans twice the bounds around today's price. The model's units come
     from :func:`model_price_response` (pass it in to reuse one computed for all
-    series) and are interpolated between its price factors, NaN outside them.
+    series, with the same elasticities) and are interpolated between its price factors, NaN
+    outside them; beyond the prices the series was sold at they follow the elasticity
+    (``model_extrapolated``).
     ``planning`` applies the Review page's adjustments, as in :func:`recommend_prices`.
 
     Returns
     -------
     pandas.DataFrame
         ``price, price_change_pct, units, units_lo, units_hi, revenue, profit, units_model,
-        revenue_model, profit_model, in_bounds``, plus ``current_price`` and ``unit_cost`` repeated.
+        revenue_model, profit_model, model_extrapolated, in_bounds``, plus ``current_price`` and ``unit_cost`` repeated.
     """
     down, up = price_bounds(bounds)
-    row = (elasticities or estimate_elasticities(df, freq)).row(unique_id)
+    elasticities = elasticities or estimate_elasticities(df, freq)
+    row = elasticities.row(unique_id)
     prices = regular_prices(df, freq)
     costs = unit_costs(prices, products, cost_share=cost_share).set_index(UID).loc[unique_id]
     p0, cost = float(costs["current_price"]), float(costs["unit_cost"])
     factors = np.linspace(max(1 - 2 * down, 0.05), 1 + 2 * up, points)
-    response = model_response if model_response is not None else model_price_response(run, df, prices,
-                                                                                       planning=planning)
+    if model_response is None:
+        model_response = model_price_response(run, df, prices, planning=planning,
+                                              elasticity=elasticities.per_series.set_index(UID)["elasticity"])
+    response = model_response
     baseline = _baseline_units(run, df, prices, unique_id, response, planning)  # factor 1 of the response
     curve = pd.DataFrame({PRICE: p0 * factors, "price_change_pct": 100 * (factors - 1)})
     for column, e in (("units", row["elasticity"]), ("units_lo", row["elasticity_lo"]),
@@ -227,6 +247,8 @@ def price_curves(df: pd.DataFrame, freq: str, run: TrainedRun, unique_id: str,
     curve["units_model"] = np.interp(factors, mine["factor"], mine["units"], left=np.nan, right=np.nan)
     curve["revenue_model"] = curve["units_model"] * curve[PRICE]
     curve["profit_model"] = curve["units_model"] * (curve[PRICE] - cost)
+    seen = seen_price_range(df).reindex([unique_id])
+    curve["model_extrapolated"] = ~curve[PRICE].between(seen["low"].iloc[0], seen["high"].iloc[0])
     curve["in_bounds"] = (factors >= 1 - down - 1e-9) & (factors <= 1 + up + 1e-9) & (curve[PRICE] >= cost)
     return curve.assign(current_price=p0, unit_cost=cost)
 

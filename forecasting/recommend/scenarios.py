@@ -97,7 +97,7 @@ def forecast_scenarios(run: TrainedRun, futures: list[pd.DataFrame],
     """:func:`forecast_units` for several what-if scenarios at once (global models answer them in one pass)."""
     name = run.fitted.name
     drivers = [future.drop(columns=["period_end"], errors="ignore") for future in futures]
-    forecasts = run.fitted.predict_many(run.spec.horizon, drivers)
+    forecasts = run.fitted.what_if(run.spec.horizon, drivers)
     out = []
     for future, forecast in zip(futures, forecasts, strict=True):
         merged = future[[UID, DS]].merge(forecast[[UID, DS, name]], on=[UID, DS], how="left")
@@ -111,21 +111,64 @@ def forecast_scenarios(run: TrainedRun, futures: list[pd.DataFrame],
 
 def model_price_response(run: TrainedRun, df: pd.DataFrame, prices: pd.Series, *,
                          factors: tuple[float, ...] = MODEL_FACTORS,
-                         planning: pd.DataFrame | None = None) -> pd.DataFrame:
+                         planning: pd.DataFrame | None = None,
+                         elasticity: pd.Series | None = None) -> pd.DataFrame:
     """Units over the horizon per series when every price is multiplied by each factor (one pass for all).
 
-    Returns ``unique_id, factor, price, units``. A model that ignores price
-    answers the same units at every factor, which is what it would plan with.
+    Returns ``unique_id, factor, price, units, extrapolated``. A model that ignores
+    price answers the same units at every factor, which is what it would plan with.
     ``planning`` applies the Review page's adjustments (see :func:`adjustment_factors`).
+    With ``elasticity`` (per series), prices beyond the range the series was sold at
+    are asked at the nearest seen price and continued along the elasticity curve
+    (``extrapolated`` says where): a tree cannot extrapolate and would answer flat.
     """
     base = base_future(run, df, prices)
-    scale = adjustment_factors(planning)
     scenarios = [base.assign(**{PRICE: base[PRICE] * factor}) if PRICE in base.columns else base
                  for factor in factors]
+    forecasts, beyond = priced_scenarios(run, df, scenarios, adjustment_factors(planning), elasticity)
     parts = []
-    for factor, forecast in zip(factors, forecast_scenarios(run, scenarios, scale), strict=True):
-        units = pd.Series(forecast).groupby(base[UID].to_numpy()).sum()
+    for factor, forecast, outside in zip(factors, forecasts, beyond, strict=True):
+        ids = base[UID].to_numpy()
+        units = pd.Series(forecast).groupby(ids).sum()
         parts.append(pd.DataFrame({UID: units.index, "factor": factor,
                                    PRICE: prices.reindex(units.index).to_numpy(float) * factor,
-                                   "units": units.to_numpy(float)}))
+                                   "units": units.to_numpy(float),
+                                   "extrapolated": pd.Series(outside).groupby(ids).any().to_numpy(bool)}))
     return pd.concat(parts, ignore_index=True)
+
+
+def seen_price_range(df: pd.DataFrame) -> pd.DataFrame:
+    """``low, high`` per series: the lowest and highest price each series was sold at in the history."""
+    if PRICE not in df.columns:
+        return pd.DataFrame(columns=["low", "high"], dtype=float)
+    prices = df[[UID, PRICE]].dropna()
+    return prices.groupby(UID)[PRICE].agg(low="min", high="max")
+
+
+def priced_scenarios(run: TrainedRun, df: pd.DataFrame, futures: list[pd.DataFrame],
+                     factors: pd.DataFrame | None = None,
+                     elasticity: pd.Series | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`forecast_scenarios`, with prices outside the seen range continued along the elasticity curve.
+
+    Each row whose planned price lies outside the series' :func:`seen_price_range` is
+    forecast at the nearest seen price and scaled by ``(price / seen price) ** elasticity``.
+    Returns the units per scenario and, per scenario, which rows were extrapolated.
+    Without ``elasticity`` (or without prices) the model answers every price itself.
+    """
+    if elasticity is None or PRICE not in df.columns or not any(PRICE in f.columns for f in futures):
+        return forecast_scenarios(run, futures, factors), [np.zeros(len(f), bool) for f in futures]
+    seen = seen_price_range(df)
+    asked, scales, beyond = [], [], []
+    for future in futures:
+        wanted = future[PRICE].to_numpy(float)
+        low = future[UID].map(seen["low"]).fillna(future[PRICE]).to_numpy(float)
+        high = future[UID].map(seen["high"]).fillna(future[PRICE]).to_numpy(float)
+        clipped = np.clip(wanted, low, high)
+        e = future[UID].map(elasticity).to_numpy(float)
+        outside = ~np.isclose(clipped, wanted) & np.isfinite(e)
+        ratio = np.where(outside, wanted / np.where(clipped > 0, clipped, 1.0), 1.0)
+        scales.append(np.where(outside, ratio ** np.where(outside, e, 0.0), 1.0))
+        asked.append(future.assign(**{PRICE: np.where(outside, clipped, wanted)}))
+        beyond.append(outside)
+    units = forecast_scenarios(run, asked, factors)
+    return [u * s for u, s in zip(units, scales, strict=True)], beyond

@@ -34,9 +34,10 @@ def test_priority_is_each_series_share_of_the_units_missed_in_the_backtest(table
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False, check_index_type=False)
 
 
-def test_bias_and_direction_follow_the_backtest_totals(table, sample_run):
+def test_bias_and_direction_follow_the_latest_backtest_windows_totals(table, sample_run):
     predictions = sample_run.backtest.predictions
-    sums = predictions.groupby("unique_id")[["y", sample_run.name]].sum()
+    latest = predictions[predictions["cutoff"] == predictions["cutoff"].max()]
+    sums = latest.groupby("unique_id")[["y", sample_run.name]].sum()
     bias = (sums[sample_run.name] - sums["y"]) / sums["y"]
     got = table.set_index("unique_id")
     np.testing.assert_allclose(got.loc[bias.index, "bias"], bias)
@@ -152,3 +153,38 @@ def test_adjusted_forecast_figure_draws_both_forecasts_and_shades_each_adjusted_
     np.testing.assert_allclose(traces["adjusted forecast"].y, mine["yhat"])
     np.testing.assert_allclose(traces["model forecast"].y, mine["yhat_model"])
     assert len(figure.layout.shapes) == 2
+
+
+def test_review_and_alerts_report_the_same_bias(table, sample_run):
+    """One definition, one window: a series Alerts flags for bias shows that same bias on Review."""
+    from forecasting.recommend.alerts import AlertSettings, bias_drift
+
+    flagged = bias_drift(sample_run, pd.Series(dtype=float), AlertSettings(bias_t=1e-9, bias_share=1e-9))
+    assert len(flagged)
+    shown = table.set_index("unique_id")["bias"]
+    for row in flagged.itertuples():
+        said = float(row.message.split("ran ")[1].split("%")[0]) / 100
+        sign = 1 if " above " in row.message else -1
+        assert sign * said == pytest.approx(shown[row.unique_id], abs=0.005)
+
+
+def test_a_past_spike_does_not_flatten_the_adjusted_forecast(sample_run, sample_frame):
+    forecast = sample_run.forecast
+    uid = forecast["unique_id"].iloc[0]
+    history = sample_frame[0]
+    history = history[history["unique_id"] == uid].copy()
+    spike_at = history.index[-40]
+    history.loc[spike_at, "y"] = 100 * history["y"].max()  # one data-entry error or a one-off bulk order
+    dates = sorted(forecast["ds"].unique())
+    planned = apply_adjustments(forecast, to_table([Adjustment(uid, dates[0], dates[3], "percent", 30, "a")]))
+    mine = planned[planned["unique_id"] == uid]
+
+    fit = plots_review.adjusted_forecast_figure(history, planned, uid)
+    top = fit.layout.yaxis.range[1]
+    assert mine["yhat"].max() < top < history.loc[spike_at, "y"] / 10  # the adjustment fills the chart
+    assert any("off the chart" in note.text for note in fit.layout.annotations)
+    everything = plots_review.adjusted_forecast_figure(history, planned, uid, scale="all")
+    assert everything.layout.yaxis.range is None
+    assert plots_review.adjusted_forecast_figure(history, planned, uid, scale="log").layout.yaxis.type == "log"
+    calm = plots_review.adjusted_forecast_figure(sample_frame[0], planned, uid)  # no spike: nothing is cut
+    assert calm.layout.yaxis.range is None

@@ -172,3 +172,14 @@ def test_pressing_train_again_trains_only_what_changed():
     at.button[0].click().run(timeout=180)
     runs = list(next(iter(at.session_state["train_models"].values())).values())
     assert [run.spec.horizon for run in runs] == [14]  # a changed setting trains again (and replaces)
+
+
+def test_choosing_every_model_says_how_long_training_will_take_before_it_starts(sample_frame):
+    from forecasting.evaluation.estimate import describe_seconds, training_seconds
+
+    at = start(TRAIN)
+    every = list(available())
+    at.multiselect(key="train_chosen_models").set_value(every).run()
+    expected = describe_seconds(training_seconds(every, len(sample_frame[0]), 3))
+    assert f"Training {len(every)} models on {len(sample_frame[0]):,} rows takes {expected}" in texts(at)
+    assert expected.endswith(("min", "h"))  # every model, the neural ones included: minutes, not seconds

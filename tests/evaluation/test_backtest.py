@@ -92,3 +92,13 @@ def test_too_short_history_says_what_to_change(tiny_panel):
     with pytest.raises(DataValidationError, match=r"5 backtest windows of 30 periods need more history than the 120 "
                                                   r"periods in the data; use fewer folds \(--folds\) or a shorter"):
         backtest([get_model("naive")], tiny_panel, "D", BacktestConfig(horizon=30, folds=5))
+
+
+def test_progress_counts_the_windows_the_user_asked_for_apart_from_the_calibration_ones(tiny_panel):
+    messages = []
+    backtest([get_model("naive")], tiny_panel, "D", BacktestConfig(horizon=7, folds=3, calibration_windows=2),
+             progress=lambda share, message: messages.append(message))
+    naive = [m for m in messages if m.startswith("naive:")]
+    assert [m.split(" (cutoff")[0] for m in naive] == [
+        "naive: interval calibration window 1 of 2", "naive: interval calibration window 2 of 2",
+        "naive: scored window 1 of 3", "naive: scored window 2 of 3", "naive: scored window 3 of 3"]

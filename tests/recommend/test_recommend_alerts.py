@@ -92,6 +92,26 @@ def test_last_years_promotion_is_not_a_demand_shift():
     assert "-50% against the same weeks a year ago without promotions (560)" in alerts.iloc[0]["message"]
 
 
+def test_a_series_discounted_as_a_rule_is_compared_with_all_of_last_years_weeks():
+    """Superstore-like: a discount almost every week is the usual plan, so no week of last year is left out."""
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", "2025-06-30")
+    history = pd.DataFrame({"unique_id": "d", "ds": days, "y": 20.0,
+                            "promo": rng.choice([0.1, 0.2, 0.3], len(days))})  # never 0: continuous discount
+    forecast = pd.DataFrame({"unique_id": "d", "ds": pd.date_range("2025-07-01", periods=28), "yhat": 20.0})
+    assert demand_shifts(history, "D", forecast, pd.Series({"d": 5.0}), AlertSettings()).empty
+    alerts = demand_shifts(history, "D", forecast.assign(yhat=10.0), pd.Series({"d": 5.0}), AlertSettings())
+    assert "-50% against the same weeks a year ago (560)" in alerts.iloc[0]["message"]
+
+
+def test_a_series_that_sold_nothing_is_said_so_not_as_an_infinite_percentage():
+    days = pd.date_range("2024-01-01", "2025-06-30")
+    history = pd.DataFrame({"unique_id": "n", "ds": days, "y": np.where(days < "2024-06-01", 5.0, 0.0)})
+    forecast = pd.DataFrame({"unique_id": "n", "ds": pd.date_range("2025-07-01", periods=28), "yhat": 5.0})
+    message = demand_shifts(history, "D", forecast, pd.Series({"n": 5.0}), AlertSettings()).iloc[0]["message"]
+    assert "where the same weeks a year ago sold none" in message and "inf" not in message
+
+
 def test_stock_alerts_come_from_the_plan_thresholds():
     plan = pd.DataFrame([
         {"unique_id": "short", "stockout_risk": 0.9, "stockout_date": pd.Timestamp("2026-01-03"), "lead_time": 14.0,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_recommend_promotions import BASE, COSTS, ELASTICITY, PRICES, known_run
+from test_recommend_promotions import BASE, COSTS, ELASTICITY, PRICES, KnownDemand, known_panel, known_run
 
 from forecasting.errors import ConfigError, DataValidationError, MappingError
 from forecasting.recommend.inputs import regular_prices
@@ -224,3 +224,45 @@ def test_the_sample_recommendations_agree_with_the_trained_models_direction(samp
     moved = out[out["price_change_pct"].abs() > 5]
     same_direction = np.sign(moved["model_units_change_pct"]) == np.sign(moved["expected_units_change_pct"])
     assert same_direction.mean() >= 0.9
+
+
+class FlatBeyondSeen(KnownDemand):
+    """KnownDemand that, like a tree, answers any price beyond 0.9-1.1 of today's as the nearest edge."""
+
+    name = "flat_beyond_seen"
+
+    def _predict(self, horizon, grid, future, levels):
+        if future is not None and PRICE in future.columns:
+            p0 = future[UID].map(self.p0_)
+            future = future.assign(**{PRICE: future[PRICE].clip(0.9 * p0, 1.1 * p0)})
+        return super()._predict(horizon, grid, future, levels).rename(columns={"known_demand": self.name})
+
+
+def test_beyond_the_prices_seen_the_models_what_if_follows_the_elasticity():
+    df = known_panel()
+    step = df.groupby(UID).cumcount()
+    swing = np.where(step % 2 == 0, 0.9, 1.1)  # sold at 0.9 and 1.1 of today's price, then at today's
+    df[PRICE] = np.where(step >= 60, df[PRICE], df[PRICE] * swing)
+    run = known_run(df, model=FlatBeyondSeen())
+    prices = regular_prices(df, "D")
+    elasticity = pd.Series(ELASTICITY, index=list(PRICES))
+    baseline = BASE * (28 + 0.01 * np.arange(28).sum())
+
+    flat = model_price_response(run, df, prices).set_index([UID, "factor"])["units"]
+    assert flat[("A-1", 1.3)] == pytest.approx(flat[("A-1", 1.1)])  # what a tree says beyond the data
+
+    response = model_price_response(run, df, prices, elasticity=elasticity)
+    a1 = response[response[UID] == "A-1"].set_index("factor")
+    assert np.allclose(a1["units"], baseline * a1.index.to_numpy() ** ELASTICITY)  # the truth at every factor
+    assert a1["extrapolated"].to_dict() == {f: not 0.9 - 1e-9 <= f <= 1.1 + 1e-9 for f in MODEL_FACTORS}
+
+    costs = pd.DataFrame({UID: list(PRICES), "unit_cost": [0.3 * p for p in PRICES.values()]})
+    table = recommend_prices(df, "D", run, costs, bounds=0.3).set_index(UID)
+    beyond = table[table["model_extrapolates"]]
+    assert len(beyond) and beyond["reason"].str.contains("never charged before").all()
+    edge = 1.1 * beyond["current_price"]  # the model's answer there, continued with the estimated elasticity
+    continued = 1.1**ELASTICITY * (beyond["recommended_price"] / edge) ** beyond["elasticity"]
+    assert np.allclose(beyond["model_units_change_pct"], 100 * (continued - 1))
+    curve = price_curves(df, "D", run, "A-1", costs, bounds=0.3, model_response=response)
+    assert curve.loc[curve[PRICE] > 11.01, "model_extrapolated"].all()
+    assert not curve.loc[curve[PRICE].between(9.0, 11.0), "model_extrapolated"].any()
