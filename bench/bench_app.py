@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_support import IDLE, app_server, browser_page, open_page, wait_until_idle  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-PAGES = ["Explore", "Train", "Forecast", "Review", "Inventory", "Pricing", "Promotions", "Alerts", "Data"]
+PAGES = ["Explore", "Train", "Forecast", "New products", "Review", "Runs", "Inventory", "Pricing", "Promotions", "Alerts",
+         "Data"]
 
 
 def timed(action) -> float:

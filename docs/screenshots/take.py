@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "tests" / "app"))
 
 from browser_support import app_server, browser_page, open_page, wait_until_idle  # noqa: E402
 
-PAGES = ("Data", "Explore", "Train", "Forecast", "Review", "Inventory", "Pricing", "Promotions", "Alerts", "Runs")
+PAGES = ("Data", "Explore", "Train", "Forecast", "New products", "Review", "Runs", "Inventory", "Pricing", "Promotions",
+         "Alerts")
 EXCEPTION = '[data-testid="stException"]'
 
 
@@ -74,7 +75,7 @@ def train(page, models: list[str] | None = None) -> None:
 def every_page(page, dataset: str) -> None:
     for title in PAGES:
         open_page(page, title, timeout=300_000)
-        shoot(page, f"{dataset}_{title.lower()}")
+        shoot(page, f"{dataset}_{title.lower().replace(' ', '_')}")
 
 
 def sample(url: str) -> None:

@@ -50,7 +50,7 @@ def test_load_the_sample_train_the_default_model_and_see_the_forecast():
         assert page.locator(EXCEPTION).count() == 0
         page.screenshot(path=str(ARTIFACTS / "browser_plan.png"), full_page=True)
 
-        for title in ("Explore", "Review", "Inventory", "Pricing", "Promotions", "Alerts"):
+        for title in ("Explore", "New products", "Review", "Runs", "Inventory", "Pricing", "Promotions", "Alerts"):
             open_page(page, title)
             assert page.locator(EXCEPTION).count() == 0, title
             assert "Train a model first" not in page.inner_text("body"), title
