@@ -205,8 +205,8 @@ def verdict(text) -> list[str]:
 
 NOTES = """Notes.
 - The tfidf rows are the shipped default and reproduce `bench/results/launches.md` (same backtest, same launches).
-- A likely reason (not tested on its own) why the pretrained encoder loses: in the generated shops the demand level is carried by size
-  words (Trial Sachet ... Family Mega Pack); the ridge level model on TF-IDF terms gives each word its own weight,
+- A likely reason (not tested on its own) why the pretrained encoder loses: in the generated shops the demand
+  level is carried by size words (Trial Sachet ... Family Mega Pack); the ridge level model on TF-IDF terms gives each word its own weight,
   while a MiniLM sentence vector mixes the size words with the product noun and brand, so the ridge on it recovers
   the level less well. Used only to pick the neighbours (the curve's shape), MiniLM is about neutral on the
   generated shops and slightly worse on Superstore, whose names say little about volume beyond the sub-category.
