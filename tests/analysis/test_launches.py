@@ -284,3 +284,9 @@ def test_an_encoder_that_leaves_out_products_is_refused(generated):
 
     with pytest.raises(DataValidationError, match="no vector"):
         launch_backtest(frame, "W-MON", product_texts(products), encoder=partial)
+
+    def no_terms(t: pd.Series) -> Embedding:
+        return Embedding(tuple(t.index), embed_products(t).vectors)
+
+    with pytest.raises(DataValidationError, match="different numbers of rows"):
+        launch_backtest(frame, "W-MON", product_texts(products), encoder=no_terms)

@@ -77,7 +77,8 @@ def encode(texts: pd.Series, encoder: Encoder | None = None, *, components: int 
                                   f"{', '.join(missing[:3])}", fix="return one row per product text", ids=missing)
     rows = embedding.vectors.shape[0]
     if embedding.terms is None or embedding.terms.shape[0] != rows or len(embedding.ids) != rows:
-        raise DataValidationError("the text encoder's ids, vectors and terms have different numbers of rows",
+        raise DataValidationError("the text encoder gave no terms, or its ids, vectors and terms have different "
+                                  "numbers of rows",
                                   fix="return an Embedding with one row per product in ids, vectors and terms")
     return embedding
 
