@@ -16,6 +16,7 @@ from forecasting.analysis.launches import (
     read_new_products,
 )
 from forecasting.analysis.launches.curves import launch_curves
+from forecasting.analysis.launches.text import Embedding
 from forecasting.errors import ConfigError, DataReadError, DataValidationError, MappingError
 from forecasting.synthetic import SyntheticConfig, generate
 
@@ -250,3 +251,42 @@ def test_update_factors_shrink_the_observed_ratio_towards_the_prediction():
     values = np.array([[20.0, 20, np.nan, np.nan], [np.nan] * 4, [0.0, 0, 0, np.nan]])
     factors = update_factors(curves, np.array([2, 0, 3]), values, prior=4)
     assert factors == pytest.approx([(40 + 40) / (20 + 40), 1.0, 40 / (30 + 40)])
+
+
+def test_the_default_encoder_is_tfidf_and_another_encoder_replaces_it(generated, scored):
+    _, frame, products = generated
+    texts = product_texts(products)
+    config = LaunchConfig(elasticity=None)
+    explicit = launch_backtest(frame, "W-MON", texts, config,
+                               encoder=lambda t: embed_products(t, components=config.components, seed=config.seed))
+    pd.testing.assert_frame_equal(explicit.scores, scored["text_level"].scores)
+
+    # An encoder that says nothing (every product the same vector and no terms), without prices: the level
+    # model can only predict the mean log level of past launches, the same for every launch.
+    def blank(t: pd.Series) -> Embedding:
+        return Embedding(tuple(t.index), np.ones((len(t), 4)) / 2.0, np.zeros((len(t), 3)))
+
+    no_price = frame.drop(columns=["price"])
+    levels = {}
+    for name, encoder in {"blank": blank, "tfidf": None}.items():
+        result = launch_backtest(no_price, "W-MON", texts, config, encoder=encoder)
+        text = result.predictions[result.predictions["method"] == "text_level"]
+        levels[name] = text.groupby("unique_id")["yhat"].mean()
+    assert np.allclose(levels["blank"], levels["blank"].iloc[0])
+    assert levels["tfidf"].std() > 0.1 * levels["tfidf"].mean()
+
+
+def test_an_encoder_that_leaves_out_products_is_refused(generated):
+    _, frame, products = generated
+
+    def partial(t: pd.Series) -> Embedding:
+        return embed_products(t.iloc[:-1])
+
+    with pytest.raises(DataValidationError, match="no vector"):
+        launch_backtest(frame, "W-MON", product_texts(products), encoder=partial)
+
+    def no_terms(t: pd.Series) -> Embedding:
+        return Embedding(tuple(t.index), embed_products(t).vectors)
+
+    with pytest.raises(DataValidationError, match="different numbers of rows"):
+        launch_backtest(frame, "W-MON", product_texts(products), encoder=no_terms)

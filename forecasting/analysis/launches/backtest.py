@@ -39,7 +39,7 @@ from .forecaster import (
     predict_curves,
 )
 from .neighbours import category_average, interval_bounds
-from .text import embed_products
+from .text import Encoder, encode
 
 #: Periods in a year per frequency family (the hidden launch window).
 YEAR = {"D": 365, "W": 52, "M": 12}
@@ -82,7 +82,8 @@ def scaled_mae(actual: np.ndarray, predicted: np.ndarray, baseline: np.ndarray) 
 
 
 def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: LaunchConfig | None = None,
-                    *, holdout: int | None = None, family: str = "W", revealed: int = 0) -> LaunchBacktest:
+                    *, holdout: int | None = None, family: str = "W", revealed: int = 0,
+                    encoder: Encoder | None = None) -> LaunchBacktest:
     """Score the text launch forecast and the category average on the launches of the last year.
 
     Parameters
@@ -101,6 +102,9 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
         Periods after each launch taken as known (a product that has sold for a few weeks): every method's
         curve is corrected by them (:mod:`.early`), ``observed_mean`` (their mean, flat) joins, and only the
         periods after them are scored.
+    encoder
+        Texts -> :class:`.text.Embedding` of the older and the tested products (default: TF-IDF + SVD,
+        :func:`.text.embed_products`); its ``vectors`` pick the neighbours, its ``terms`` feed the level model.
     """
     config = config or LaunchConfig()
     if not 0 <= revealed < config.horizon:
@@ -122,7 +126,7 @@ def launch_backtest(history: pd.DataFrame, freq: str, texts: pd.Series, config: 
                                   f"launches are fully observed; a launch backtest needs at least one and {MIN_POOL}")
 
     ids = tested.index.tolist()
-    embedding = embed_products(texts[list(pool.ids) + ids], components=config.components, seed=config.seed)
+    embedding = encode(texts[list(pool.ids) + ids], encoder, components=config.components, seed=config.seed)
     category = categories.reindex(ids).astype("object").where(lambda s: s.notna(), None).to_numpy()
     price = launch_prices(history, freq, config.horizon).reindex(ids).to_numpy(dtype=float)
     actual = tested.to_numpy(dtype=float)

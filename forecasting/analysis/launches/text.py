@@ -8,6 +8,7 @@ reduced by ``TruncatedSVD`` (seeded) and scaled to unit length, so a dot product
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ...data.convert import ID_SEPARATOR
 from ...data.mapping import normalise
-from ...errors import MappingError
+from ...errors import DataValidationError, MappingError
 from ...schema import UID
 
 #: Text fields, in the order they are joined; each is found by its normalised column name.
@@ -50,6 +51,36 @@ class Embedding:
     def similarity(self, rows: list[str], columns: list[str]) -> np.ndarray:
         """Cosine similarity of the ``rows`` products to the ``columns`` products."""
         return self.vectors[self.rows(rows)] @ self.vectors[self.rows(columns)].T
+
+
+#: Product texts (indexed by id) -> their :class:`Embedding`; the default is :func:`embed_products`. Another
+#: encoder (a pretrained sentence model, ``bench/bench_launch_encoders.py``) plugs in through
+#: ``launch_backtest(..., encoder=...)``.
+Encoder = Callable[[pd.Series], Embedding]
+
+
+def encode(texts: pd.Series, encoder: Encoder | None = None, *, components: int = 32, seed: int = 0) -> Embedding:
+    """Embed ``texts`` with ``encoder`` (default: :func:`embed_products` with ``components`` and ``seed``).
+
+    Raises
+    ------
+    DataValidationError
+        When the encoder leaves out products, or its ``terms`` (the level model's features) are missing or
+        have another number of rows than its vectors.
+    """
+    if encoder is None:
+        return embed_products(texts, components=components, seed=seed)
+    embedding = encoder(texts)
+    missing = sorted(set(texts.index.astype("str")) - set(embedding.ids))
+    if missing:
+        raise DataValidationError(f"the text encoder gave no vector for {len(missing)} products: "
+                                  f"{', '.join(missing[:3])}", fix="return one row per product text", ids=missing)
+    rows = embedding.vectors.shape[0]
+    if embedding.terms is None or embedding.terms.shape[0] != rows or len(embedding.ids) != rows:
+        raise DataValidationError("the text encoder gave no terms, or its ids, vectors and terms have different "
+                                  "numbers of rows",
+                                  fix="return an Embedding with one row per product in ids, vectors and terms")
+    return embedding
 
 
 def text_columns(frame: pd.DataFrame) -> dict[str, str]:
