@@ -25,7 +25,9 @@ from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
 from ..schema import DS, PRICE, PROMO, UID, freq_family
+from . import ets_batch
 from .base import LocalModel, Param
+from .ets_fit import fit_params, heuristic_start, known_spec
 from .features import NOT_DRIVERS, future_frame
 from .registry import register
 
@@ -139,13 +141,15 @@ class ETS(_StatsmodelsModel):
         season = self.season_length or self.season_length_
         specs = self._candidates(len(y), season, positive=bool(np.all(y > 0)))
         data = pd.Series(y)  # a RangeIndex: statsmodels' ETS prediction needs pandas input
-        best, errors = None, []
+        best, errors, starts = None, [], {}
         for spec in specs:
             try:
                 with quiet_statsmodels():
+                    spec = self._known_start(y, spec, starts)
                     model = ETSModel(data, **spec)
-                    # Parameters only: a full result would also compute a numerical Hessian we never use.
-                    params = np.asarray(model.fit(disp=False, maxiter=self.maxiter, return_params=True), dtype="float64")
+                    # Parameters only (a full result would also compute a numerical Hessian we never use),
+                    # by the same optimiser without statsmodels' and SciPy's wrappers (ets_fit).
+                    params = fit_params(model, self.maxiter)
                     aic = -2 * model.loglike(params) + 2 * (len(params) + 1)  # + 1 for the error variance
             except FIT_ERRORS as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -155,6 +159,70 @@ class ETS(_StatsmodelsModel):
         if best is None:
             raise ValueError(f"no ETS specification could be fitted ({errors[-1] if errors else 'likelihood not finite'})")
         return {"kind": "ets", "spec": best[1], "params": best[2], "y": y}
+
+    def _fit_serially(self, jobs):
+        """Series of the same length and candidate specifications are fitted together (:mod:`.ets_batch`: the
+        same estimates, the likelihood evaluated for all of them at once); any other series one by one."""
+        if not ets_batch.available():
+            return super()._fit_serially(jobs)
+        results, groups = {}, {}
+        with threadpool_limits(1, user_api="blas"):
+            for uid, y, exog in jobs:
+                specs = self._batch_specs(y)
+                if specs is None:
+                    results[uid] = self._fit_one(uid, y, exog)
+                    continue
+                key = (len(y), tuple((s["trend"], s["damped_trend"], s["seasonal"], s["seasonal_periods"])
+                                     for s in specs))
+                groups.setdefault(key, []).append((uid, y, specs))
+            for members in groups.values():
+                results.update(self._fit_group(members))
+        return [results[uid] for uid, _, _ in jobs]
+
+    def _batch_specs(self, y: np.ndarray) -> list[dict] | None:
+        """The series' candidate specifications with known initial states, or None when it needs the one-by-one
+        path (too short, constant, not finite, multiplicative, or no heuristic start)."""
+        if len(y) < MIN_PERIODS or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            return None
+        season = self.season_length or self.season_length_
+        starts: dict = {}
+        try:
+            with quiet_statsmodels():
+                specs = [self._known_start(y, spec, starts)
+                         for spec in self._candidates(len(y), season, positive=bool(np.all(y > 0)))]
+        except FIT_ERRORS:
+            return None
+        return specs if all(ets_batch.supported(spec) for spec in specs) else None
+
+    def _fit_group(self, members: list[tuple]) -> dict:
+        """Fit every candidate specification to a group of series of one length; keep each one's best by AIC."""
+        values = np.stack([y for _, y, _ in members])
+        best: list[tuple | None] = [None] * len(members)
+        for index in range(len(members[0][2])):
+            specs = [specs[index] for _, _, specs in members]
+            params, loglike = ets_batch.fit_batch(values, specs[0], specs, self.maxiter)
+            aic = -2 * loglike + 2 * (params.shape[1] + 1)  # + 1 for the error variance
+            for j, value in enumerate(aic):
+                if np.isfinite(value) and (best[j] is None or value < best[j][0]):
+                    best[j] = (value, specs[j], params[j])
+        out = {}
+        for (uid, y, _), chosen in zip(members, best, strict=True):
+            out[uid] = (uid, {"kind": "ets", "spec": chosen[1], "params": chosen[2], "y": y}, None) if chosen else \
+                (uid, None, "fit failed (ValueError: no ETS specification could be fitted (likelihood not finite)); "
+                            "used seasonal naive")
+        return out
+
+    @staticmethod
+    def _known_start(y: np.ndarray, spec: dict, starts: dict) -> dict:
+        """``spec`` with its heuristic initial states computed once per seasonality (they do not depend on the
+        trend) and given as known values: the same states without recomputing them for every specification, and
+        without recomputing them again for every forecast."""
+        if spec["initialization_method"] != "heuristic":
+            return spec
+        key = spec["seasonal"]
+        if key not in starts:
+            starts[key] = heuristic_start(y, spec["seasonal"], spec["seasonal_periods"])
+        return known_spec(spec, starts[key])
 
     def _candidates(self, n: int, season: int, *, positive: bool) -> list[dict]:
         """ETS specifications to compare for a series of ``n`` periods."""
@@ -185,12 +253,14 @@ class ETS(_StatsmodelsModel):
         extra = {"rng": np.random.default_rng(0)} if state["spec"]["seasonal"] == "mul" else {}
         with quiet_statsmodels():
             result = ETSModel(pd.Series(state["y"]), **state["spec"]).smooth(state["params"])
+            if not levels:  # point forecasts only (auto's members in a backtest): no prediction variance
+                return check_forecast({"mean": np.asarray(result.forecast(horizon), dtype="float64")}, state["y"])
             prediction = result.get_prediction(start=n, end=n + horizon - 1, **extra)
             out = {"mean": np.asarray(prediction.predicted_mean, dtype="float64")}
             for level in levels:
-                frame = prediction.summary_frame(alpha=1 - level / 100)
-                out[f"lo-{level}"] = frame["pi_lower"].to_numpy(dtype="float64")
-                out[f"hi-{level}"] = frame["pi_upper"].to_numpy(dtype="float64")
+                bounds = np.asarray(prediction.pred_int(alpha=1 - level / 100), dtype="float64")
+                out[f"lo-{level}"] = bounds[:, 0]
+                out[f"hi-{level}"] = bounds[:, 1]
         return check_forecast(out, state["y"])
 
 
