@@ -31,7 +31,10 @@ def add_steps(frame: pd.DataFrame) -> pd.DataFrame:
 def scaled_residuals(cv: pd.DataFrame, model: str, scales: pd.DataFrame) -> pd.DataFrame:
     """``step, residual`` where residual = (actual - forecast) / scale of that series at that cutoff."""
     frame = add_steps(cv[[UID, DS, CUTOFF, Y, model]]).merge(scales, on=[UID, CUTOFF], how="left")
-    scale = frame["scale"].fillna(frame.groupby(UID)[Y].transform(lambda s: s.abs().mean())).replace(0, 1.0)
+    scale = frame["scale"]
+    if scale.isna().any():  # no seasonal-naive scale (a constant history): the series' mean absolute sales
+        scale = scale.fillna(frame[Y].abs().groupby(frame[UID]).transform("mean"))
+    scale = scale.replace(0, 1.0)
     return pd.DataFrame({STEP: frame[STEP].to_numpy(), "residual": ((frame[Y] - frame[model]) / scale).to_numpy()})
 
 

@@ -202,3 +202,38 @@ class _State:
         self.dsave = np.zeros(29, dtype=np.float64)
         self.iterations = 0
         self.evaluations = 0
+
+
+def point_forecasts(y: np.ndarray, spec: dict, starts: list[dict], params: np.ndarray, horizon: int) -> np.ndarray:
+    """Point forecasts ``horizon`` periods ahead for rows of ``y`` that share one specification and length.
+
+    The recursion runs over the history with each series' fitted parameters
+    (statsmodels' order, as :func:`fit_batch` returns them) and continues with
+    zero errors, which is how statsmodels forecasts (a simulation without errors).
+    """
+    shape = Shape.of(spec)
+    free = shape.free
+    values = dict(zip(free, params.T, strict=True))
+    alpha = values["alpha"]
+    beta = values["beta"] / alpha if shape.trend else np.zeros_like(alpha)
+    gamma = values["gamma"] / (1 - alpha) if shape.seasonal else np.zeros_like(alpha)
+    phi = values.get("phi", np.ones_like(alpha))
+    level = np.array([s["initial_level"] for s in starts], dtype="float64")
+    trend = np.array([s["initial_trend"] if shape.trend else 0.0 for s in starts], dtype="float64")
+    ring = (np.array([s["initial_seasonal"] for s in starts], dtype="float64") if shape.seasonal
+            else np.zeros((len(starts), 1)))
+    season = ring.shape[1]
+    out = np.empty((y.shape[0], horizon))
+    with np.errstate(all="ignore"):
+        for t in range(y.shape[1] + horizon):
+            slot = t % season
+            previous = ring[:, slot]
+            fitted = level + phi * trend + previous
+            actual = y[:, t] if t < y.shape[1] else fitted
+            if t >= y.shape[1]:
+                out[:, t - y.shape[1]] = fitted
+            new_level = alpha * (actual - previous) + (1 - alpha) * (level + phi * trend)
+            trend = beta * (new_level - level) + (1 - beta) * phi * trend
+            ring[:, slot] = gamma * (actual - new_level) + (1 - gamma) * previous
+            level = new_level
+    return out

@@ -41,6 +41,9 @@ PERIODS_PER_DRIVER = 10  # at most one driver effect per this many periods of hi
 MAX_DRIVERS = 10  # each driver adds a state to the Kalman filter, which slows every fit
 DIVERGED = 100  # a forecast this many times the largest sale is a broken model, not a forecast
 DAYS_PER_YEAR = 365.25
+#: Series of one length are fitted together when there are at least (length / this) of them: below that a
+#: numpy recursion over few rows costs more per period than statsmodels' compiled one per series.
+BATCH_SERIES_PER_PERIOD = 4
 YEAR_IN_PERIODS = {"D": DAYS_PER_YEAR, "W": DAYS_PER_YEAR / 7}
 
 
@@ -175,8 +178,11 @@ class ETS(_StatsmodelsModel):
                 key = (len(y), tuple((s["trend"], s["damped_trend"], s["seasonal"], s["seasonal_periods"])
                                      for s in specs))
                 groups.setdefault(key, []).append((uid, y, specs))
-            for members in groups.values():
-                results.update(self._fit_group(members))
+            for (length, _), members in groups.items():
+                if len(members) * BATCH_SERIES_PER_PERIOD >= length:
+                    results.update(self._fit_group(members))
+                else:  # few long series: statsmodels' compiled recursion per series beats numpy over few rows
+                    results.update({uid: self._fit_one(uid, y, None) for uid, y, _ in members})
         return [results[uid] for uid, _, _ in jobs]
 
     def _batch_specs(self, y: np.ndarray) -> list[dict] | None:
@@ -245,9 +251,36 @@ class ETS(_StatsmodelsModel):
             for trend, damped in trends for seasonal in seasonals
         ]
 
+    def _predict(self, horizon, grid, future, levels):
+        # Point forecasts only (auto's members, calibration windows): all series of one length and
+        # specification at once; with intervals, statsmodels' prediction per series.
+        self._batched = {} if levels else self._batched_point_forecasts(horizon)
+        try:
+            return super()._predict(horizon, grid, future, levels)
+        finally:
+            self._batched = {}
+
+    def _batched_point_forecasts(self, horizon: int) -> dict[int, np.ndarray]:
+        """Point forecasts of every batchable fitted series, keyed by ``id`` of its state."""
+        groups: dict[tuple, list[dict]] = {}
+        for state in self.states_.values():
+            if state["kind"] == "ets" and ets_batch.supported(state["spec"]):
+                shape = ets_batch.Shape.of(state["spec"])
+                groups.setdefault((len(state["y"]), shape), []).append(state)
+        out = {}
+        for states in groups.values():
+            forecasts = ets_batch.point_forecasts(np.stack([s["y"] for s in states]), states[0]["spec"],
+                                                  [s["spec"] for s in states], np.stack([s["params"] for s in states]),
+                                                  horizon)
+            out.update({id(state): forecast for state, forecast in zip(states, forecasts, strict=True)})
+        return out
+
     def _forecast_series(self, state, horizon, exog, levels):
         if state["kind"] == "constant":
             return constant_forecast(state, horizon, levels)
+        batched = getattr(self, "_batched", {}).get(id(state))
+        if batched is not None:
+            return check_forecast({"mean": batched}, state["y"])
         n = len(state["y"])
         # Intervals of multiplicative models are simulated; a fixed seed keeps them reproducible.
         extra = {"rng": np.random.default_rng(0)} if state["spec"]["seasonal"] == "mul" else {}
