@@ -6,8 +6,11 @@ the whole feature table several times on the way (the usable rows, the imputed
 table, the scaled table, the float64 stack with the one-hot columns), which
 at 2,000 daily series was 2.8 GB. Here the statistics are computed one column
 at a time, and the normal equations are accumulated from chunks of rows, so
-the peak is the block itself plus one chunk. Predictions equal the pipeline's
-to float32 precision (``tests/models/test_ridge_lean.py``).
+the peak is the block itself plus one chunk. The design matrix is the
+pipeline's (imputed and scaled in float32, as it did); the pipeline then solved
+in float32, this solves in float64, so coefficients of an ill-conditioned design
+(several price columns) differ in the third or fourth digit while predictions
+agree to ~1e-5 (``tests/models/test_ridge_lean.py``).
 """
 
 from __future__ import annotations
@@ -37,18 +40,22 @@ class LeanRidge:
         codes = block[index, category].astype("float64") if category is not None else None
         self.categories_ = np.unique(codes[~np.isnan(codes)]) if codes is not None else np.array([])
         width = len(self.numeric_) + len(self.categories_)
-        gram, moment, sums = np.zeros((width, width)), np.zeros(width), np.zeros(width)
-        for start in range(0, len(index), CHUNK_ROWS):
-            design = self._design(block[index[start:start + CHUNK_ROWS]], positions, category)
+        chunks = [index[start:start + CHUNK_ROWS] for start in range(0, len(index), CHUNK_ROWS)]
+        # Two passes, as Ridge with fit_intercept centres X and y before forming X'X: the column means first,
+        # then the centred normal equations (forming them uncentred and subtracting loses digits that an
+        # ill-conditioned design, such as several price columns, turns into visibly different coefficients).
+        sums = np.zeros(width)
+        for chunk in chunks:
+            sums += self._design(block[chunk], positions, category).sum(axis=0)
+        centre, target_mean = sums / len(index), float(target.mean())
+        gram, moment = np.zeros((width, width)), np.zeros(width)
+        start = 0
+        for chunk in chunks:
+            design = self._design(block[chunk], positions, category) - centre
             gram += design.T @ design
-            moment += design.T @ target[start:start + CHUNK_ROWS]
-            sums += design.sum(axis=0)
-        n = len(index)
-        centre, target_mean = sums / n, float(target.mean())
-        # Centred normal equations (as Ridge with fit_intercept centres X and y), plus the penalty.
-        system = gram - n * np.outer(centre, centre) + self.alpha * np.eye(width)
-        rhs = moment - n * centre * target_mean
-        self.coef_ = linalg.solve(system, rhs, assume_a="pos")
+            moment += design.T @ (target[start:start + len(chunk)] - target_mean)
+            start += len(chunk)
+        self.coef_ = linalg.solve(gram + self.alpha * np.eye(width), moment, assume_a="pos")
         self.intercept_ = target_mean - centre @ self.coef_
         return self
 
@@ -78,8 +85,8 @@ class LeanRidge:
         for j, position in enumerate(positions):
             column = block[index, position].astype("float64")
             missing = np.isnan(column)
-            median[j] = float(np.median(column[~missing])) if not missing.all() else 0.0
-            column[missing] = median[j]
+            median[j] = float(block.dtype.type(np.median(column[~missing]))) if not missing.all() else 0.0
+            column[missing] = median[j]  # the imputed value as the block stores it
             mean[j] = column.mean()
             std = column.std()
             scale[j] = std if std > 10 * np.finfo("float64").eps * max(abs(mean[j]), 1.0) else 1.0
@@ -87,12 +94,15 @@ class LeanRidge:
 
     def _design(self, rows: np.ndarray, positions: list[int], category: int | None) -> np.ndarray:
         """Standardised numeric columns and one-hot categories for a chunk of rows, in float64."""
-        numeric = rows[:, positions].astype("float64")
+        # Imputed and scaled in the block's own precision, as the pipeline's SimpleImputer and StandardScaler did
+        # (in place on float32), so the design matrix and therefore the solution are the pipeline's.
+        numeric = rows[:, positions].astype(rows.dtype, copy=True)
         missing = np.isnan(numeric)
         if missing.any():
-            numeric[missing] = np.broadcast_to(self.median_, numeric.shape)[missing]
-        numeric -= self.mean_
+            numeric[missing] = np.broadcast_to(self.median_.astype(rows.dtype), numeric.shape)[missing]
+        numeric -= self.mean_  # in place: computed in float64, stored in the block's precision
         numeric /= self.scale_
+        numeric = numeric.astype("float64", copy=False)
         if not len(self.categories_):
             return numeric
         codes = rows[:, category].astype("float64") if category is not None else np.full(len(rows), np.nan)
