@@ -44,9 +44,11 @@ def residual_quantiles(residuals: pd.DataFrame, horizon: int, levels: tuple[int,
     Uses the finite-sample conformal rank ``ceil((n + 1) * q) / n`` so that
     coverage holds in expectation even with few residuals.
     """
+    clean = residuals.dropna(subset=["residual"])
+    by_step = {int(step): group.to_numpy() for step, group in clean.groupby(STEP, sort=True)["residual"]}
     rows = {}
     for step in range(1, horizon + 1):
-        values = _pooled(residuals, step, horizon)
+        values = np.sort(_pooled(by_step, step, horizon))
         row = {}
         for level in levels:
             tail = (1 - level / 100) / 2
@@ -56,10 +58,12 @@ def residual_quantiles(residuals: pd.DataFrame, horizon: int, levels: tuple[int,
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(STEP)
 
 
-def _pooled(residuals: pd.DataFrame, step: int, horizon: int) -> np.ndarray:
+def _pooled(by_step: dict[int, np.ndarray], step: int, horizon: int) -> np.ndarray:
+    """The residuals at ``step``, widened to the neighbouring steps until there are ``MIN_RESIDUALS`` of them."""
     width = 0
     while True:
-        near = residuals[(residuals[STEP] - step).abs() <= width]["residual"].dropna().to_numpy()
+        near = [values for s, values in by_step.items() if abs(s - step) <= width]
+        near = np.concatenate(near) if near else np.array([])
         if len(near) >= MIN_RESIDUALS or width >= horizon:
             return near
         width += 1
@@ -73,7 +77,7 @@ def _conformal_quantile(values: np.ndarray, q: float, *, lower: bool) -> float:
         rank = max(math.floor((n + 1) * q), 1)
     else:
         rank = min(math.ceil((n + 1) * q), n)
-    return float(np.sort(values)[rank - 1])
+    return float(values[rank - 1])  # values come sorted
 
 
 def apply_intervals(
