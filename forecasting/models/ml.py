@@ -150,6 +150,11 @@ class RidgeModel(GlobalFeatureModel):
         # (the pipeline made four float64 copies of it: 2.8 GB at 2,000 daily series).
         return LeanRidge(alpha=self.alpha)
 
+    def predict_features(self, features: pd.DataFrame) -> np.ndarray:
+        # No OpenMP here, so no threadpool limit: entering one inspects every loaded library (~20 ms), more than
+        # the product itself at each recursive step. Columns are found by name: no copy of the selection.
+        return self.estimator_.predict(features)
+
     def native_importance(self):
         return pd.Series(np.abs(self.estimator_.coef_), index=self.estimator_.feature_names()).sort_values(
             ascending=False)
