@@ -186,26 +186,29 @@ class ETS(_StatsmodelsModel):
         return [results[uid] for uid, _, _ in jobs]
 
     def _batch_specs(self, y: np.ndarray) -> list[dict] | None:
-        """The series' candidate specifications with known initial states, or None when it needs the one-by-one
-        path (too short, constant, not finite, multiplicative, or no heuristic start)."""
+        """The series' candidate specifications, or None when it needs the one-by-one path (too short, constant,
+        not finite, multiplicative, or initial states that must be estimated)."""
         if len(y) < MIN_PERIODS or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
             return None
         season = self.season_length or self.season_length_
-        starts: dict = {}
-        try:
-            with quiet_statsmodels():
-                specs = [self._known_start(y, spec, starts)
-                         for spec in self._candidates(len(y), season, positive=bool(np.all(y > 0)))]
-        except FIT_ERRORS:
-            return None
-        return specs if all(ets_batch.supported(spec) for spec in specs) else None
+        specs = self._candidates(len(y), season, positive=bool(np.all(y > 0)))
+        return specs if all(ets_batch.supported(spec) and spec["initialization_method"] == "heuristic"
+                            for spec in specs) else None
 
     def _fit_group(self, members: list[tuple]) -> dict:
         """Fit every candidate specification to a group of series of one length; keep each one's best by AIC."""
         values = np.stack([y for _, y, _ in members])
+        starts = {}
+        try:  # heuristic initial states for all series at once, per seasonality (the trend does not change them)
+            for spec in members[0][2]:
+                if spec["seasonal"] not in starts:
+                    starts[spec["seasonal"]] = ets_batch.heuristic_starts(values, spec["seasonal"] == "add",
+                                                                          spec["seasonal_periods"])
+        except ValueError:
+            return {uid: self._fit_one(uid, y, None) for uid, y, _ in members}
         best: list[tuple | None] = [None] * len(members)
-        for index in range(len(members[0][2])):
-            specs = [specs[index] for _, _, specs in members]
+        for spec in members[0][2]:
+            specs = [known_spec(spec, start) for start in starts[spec["seasonal"]]]
             params, loglike = ets_batch.fit_batch(values, specs[0], specs, self.maxiter)
             aic = -2 * loglike + 2 * (params.shape[1] + 1)  # + 1 for the error variance
             for j, value in enumerate(aic):
