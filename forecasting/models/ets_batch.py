@@ -104,8 +104,12 @@ def heuristic_starts(y: np.ndarray, seasonal: bool, season: int | None) -> list[
         endog = trend[:, ~np.isnan(trend[0])]
     if endog.shape[1] < 10:
         raise ValueError("too few observations for heuristic initial states")
-    design = np.c_[np.ones(10), np.arange(10) + 1]
-    beta = np.linalg.pinv(design) @ endog[:, :10].T  # intercept (level) and slope (trend) per series
+    weights = np.linalg.pinv(np.c_[np.ones(10), np.arange(10) + 1])  # least squares on the first 10 values
+    # Summed term by term, not by a matrix product: BLAS orders the sums differently for one series and for
+    # many, and the one-by-one path must start from the same bits as the batched one.
+    beta = np.zeros((2, n_series))
+    for j in range(10):
+        beta += weights[:, j : j + 1] * endog[None, :, j]
     return [{"initial_level": beta[0, i], "initial_trend": beta[1, i],
              "initial_seasonal": initial_seasonal[i] if seasonal else None} for i in range(n_series)]
 

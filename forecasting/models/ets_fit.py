@@ -8,12 +8,13 @@ the same likelihood (statsmodels' own compiled smoother) with the same
 forward-difference gradient SciPy would compute (absolute step ``1e-8``,
 flipped or shortened at a bound exactly as ``approx_derivative`` does), so the
 parameters are identical to ``ETSModel.fit(return_params=True)``
-(``tests/models/test_models_statistical.py`` checks it).
+(``tests/models/test_ets_fast.py`` checks it).
 
-:func:`heuristic_start` computes statsmodels' heuristic initial states once
-per series and seasonality; they do not depend on the trend (the level is the
+Heuristic initial states do not depend on the trend (the level is the
 intercept of the same regression), so the specifications of one series share
-them through ``initialization_method="known"``.
+them through ``initialization_method="known"`` (:func:`known_spec`); ETS
+computes them with :func:`forecasting.models.ets_batch.heuristic_starts`, and
+:func:`heuristic_start` is statsmodels' own, the reference it is tested against.
 """
 
 from __future__ import annotations
