@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from ..schema import DS, PRICE, PROMO, UID, freq_family
 from . import ets_batch
 from .base import LocalModel, Param
-from .ets_fit import fit_params, known_spec
+from .ets_fit import fit_params, heuristic_start, known_spec
 from .features import NOT_DRIVERS, future_frame
 from .registry import register
 
@@ -229,7 +229,9 @@ class ETS(_StatsmodelsModel):
         if spec["initialization_method"] != "heuristic":
             return spec
         key = spec["seasonal"]
-        if key not in starts:  # the batched path's computation, so both paths start from the same states
+        if key not in starts and key == "mul":  # statsmodels' own (the batched path has no multiplicative season)
+            starts[key] = heuristic_start(y, key, spec["seasonal_periods"])
+        elif key not in starts:  # the batched path's computation, so both paths start from the same states
             starts[key] = ets_batch.heuristic_starts(y[None, :], key == "add", spec["seasonal_periods"])[0]
         return known_spec(spec, starts[key])
 
