@@ -12,7 +12,6 @@ runs through the same function: :func:`~forecasting.evaluation.distributed.parti
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import pandas as pd
@@ -105,7 +104,7 @@ def on_dask(settings) -> Callable:
             return distributed.partitioned_backtest(models, df, freq, config, parts=parts, client=client,
                                                     progress=progress)
 
-    return functools.wraps(distributed.partitioned_backtest)(run_backtest)
+    return run_backtest
 
 
 def training_route(frame: pd.DataFrame, freq: str) -> tuple[bool, Callable | None]:
