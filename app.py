@@ -15,6 +15,7 @@ import streamlit as st
 from ui import state
 from ui.data_access import load_sample_on_first_start
 from ui.messages import show_unexpected
+from ui.scale import settings_box
 from ui.widgets import sidebar_summary
 from ui.workspace import user_box
 
@@ -50,3 +51,4 @@ except Exception as exc:  # a bug, not bad input (pages show those): one line he
     show_unexpected(exc, where=f"the {page.title} page")
 sidebar_summary()
 user_box()
+settings_box()

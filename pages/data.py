@@ -23,7 +23,7 @@ from forecasting.data.io import DELIMITER_NAMES, RawTable
 from forecasting.errors import ForecastingError
 from forecasting.glossary import code_name, readable
 from forecasting.plots import explore as plots
-from ui import state
+from ui import scale, state
 from ui.data_access import (
     FileRef,
     Loaded,
@@ -94,6 +94,9 @@ def main() -> None:
         _failed(exc)
         return
     _overview(dataset)
+    large = scale.suggestion(dataset.frame, dataset.freq)
+    if large:
+        st.warning(large, icon=":material/speed:")
     _quality(dataset)
     try:
         config = _cleaning_options(dataset)

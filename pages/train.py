@@ -21,7 +21,7 @@ from forecasting.evaluation.estimate import describe_seconds, training_seconds
 from forecasting.evaluation.training import TrainingSpec, compare_runs, loses_to_baseline, size_warnings, train
 from forecasting.models.registry import available
 from forecasting.schema import freq_family
-from ui import state, workspace
+from ui import scale, state, workspace
 from ui.data_access import Loaded
 from ui.messages import md, show_error
 from ui.model_settings import feature_config, model_params
@@ -69,9 +69,10 @@ def main() -> None:
                                 "total)", help="Also fit the model on the category and total series and combine "
                                 "all levels so children sum to their parents: bottom-up, top-down or MinT, "
                                 "whichever backtests best.")
-    start = st.button("Train", type="primary", disabled=not specs, icon=":material/play_arrow:")
+    allowed, run_backtest = scale.training_route(frame, freq)  # a large catalogue: aggregate, Dask, or confirm
+    start = st.button("Train", type="primary", disabled=not specs or not allowed, icon=":material/play_arrow:")
     if start:
-        _train_all(specs, data, reconcile=bool(reconcile))
+        _train_all(specs, data, reconcile=bool(reconcile), run_backtest=run_backtest)
     _trained(data)
 
 
@@ -113,7 +114,7 @@ def _size_warnings(data_key: str, _frame: pd.DataFrame) -> list[str]:
     return size_warnings(_frame)
 
 
-def _train_all(specs: list[TrainingSpec], data: Loaded, *, reconcile: bool = False) -> None:
+def _train_all(specs: list[TrainingSpec], data: Loaded, *, reconcile: bool = False, run_backtest=None) -> None:
     """Train each spec with a progress bar; store each run as soon as it finishes."""
     frame, freq = data.result.frame, data.dataset.freq
     future = data.dataset.conversion.future
@@ -144,7 +145,7 @@ def _train_all(specs: list[TrainingSpec], data: Loaded, *, reconcile: bool = Fal
         st.session_state["train_running"] = spec.model  # still set on the next run if Stop interrupted this one
         try:
             run = train(spec, frame, freq, future=future if len(future) else None, progress=report,
-                        callbacks=on_epoch)
+                        callbacks=on_epoch, run_backtest=run_backtest)
             if reconcile:
                 report(0.99, "reconciling the levels")
                 reconciled = reconcile_run(run, frame)

@@ -7,6 +7,12 @@ Streamlit hashes field by field). The file's bytes travel as ``_data``, which
 Streamlit leaves out of the key: the digest in the ``FileRef`` stands for them.
 Changing a mapping or a cleaning option changes the key, so the step runs
 again; going back to an earlier choice is a cache hit. Errors are not cached.
+
+The tables are cached as resources, not data: every session and rerun gets the
+cached object itself, never a copy (``st.cache_data`` pickles the result and
+unpickles a new copy on every call, which for 10,000 series meant seconds per
+rerun and another copy of the table in each session). Nothing may modify them
+in place; pandas' copy-on-write makes derived frames independent.
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ def sample_file() -> tuple[FileRef, bytes]:
     return file_ref(SAMPLE_PATH.name, data, sample=True), data
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the file ...")
+@st.cache_resource(max_entries=2, show_spinner="Reading the file ...")
 def read_raw(ref: FileRef, _data: bytes) -> RawTable:
     """The file as a raw table (``read_table``), keyed by its digest and sheet."""
     return read_table(_data, name=ref.name, sheet=ref.sheet, limits=upload_limits())
@@ -68,13 +74,13 @@ def upload_limits() -> ReadLimits:
     return ReadLimits(max_mb=float(st.get_option("server.maxUploadSize")))
 
 
-@st.cache_data(max_entries=6, show_spinner="Mapping, converting and checking the columns ...")
+@st.cache_resource(max_entries=3, show_spinner="Mapping, converting and checking the columns ...")
 def load(ref: FileRef, options: LoadOptions, _data: bytes) -> Dataset:
     """The dataset for a file and the user's load options (``build_dataset``)."""
     return build_dataset(read_raw(ref, _data), options)
 
 
-@st.cache_data(max_entries=4, show_spinner="Cleaning ...")
+@st.cache_resource(max_entries=3, show_spinner="Cleaning ...")
 def clean(ref: FileRef, options: LoadOptions, config: CleaningConfig, _data: bytes) -> CleaningResult:
     """The cleaning result for a dataset (file + load options) and a cleaning config (``prepare``)."""
     return prepare(load(ref, options, _data), config)

@@ -130,7 +130,10 @@ def clean(frame: pd.DataFrame, freq: str, config: CleaningConfig, *, order_lines
     if config.missing != "keep":
         work = _fill_missing(work, freq, config.missing, log)
         work = _fill_prices(work, log)
-    return CleaningResult(work.reset_index(drop=True), log.table(), tuple(log.summary))
+    work = work.reset_index(drop=True)
+    if not log.parts and work.shape == frame.shape and isinstance(frame.index, pd.RangeIndex) and work.equals(frame):
+        work = frame  # nothing to clean: share the table instead of keeping a second copy of it (the app holds both)
+    return CleaningResult(work, log.table(), tuple(log.summary))
 
 
 class _ChangeLog:

@@ -120,14 +120,17 @@ def predict_windows(
     """
     combining = [m for m in models if m.combines]
     plain = [m for m in models if not m.combines]
+    asked = {m.name for m in plain}
     for model in combining:
         plain += [get_model(n) for n in model.member_names() if n not in {m.name for m in plain}]
     tables, seconds, notes = [], {}, {}
     for index, model in enumerate(plain):
         started = time.perf_counter()
         report = _scaled_progress(progress, index, len(plain))
-        cv, model_notes = cross_validate(model, df, freq, horizon, cutoffs, levels=levels, progress=report,
-                                         calibration=calibration)
+        # A member only the combination asked for needs point forecasts: every interval scored is conformal,
+        # and a model's native intervals (ETS computes a prediction variance per series) would go unused.
+        cv, model_notes = cross_validate(model, df, freq, horizon, cutoffs, levels=levels if model.name in asked else (),
+                                         progress=report, calibration=calibration)
         seconds[model.name] = time.perf_counter() - started
         notes[model.name] = model_notes + ignored_drivers(model, df)
         tables.append(cv)

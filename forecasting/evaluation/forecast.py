@@ -136,7 +136,8 @@ def _calibrate(model, df, freq, horizon, levels, windows, progress) -> pd.DataFr
         return None
     cutoffs = window_cutoffs(df, freq, horizon, available)
     scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(freq)])
-    predictions, _, _ = predict_windows([model], df, freq, horizon, cutoffs, scales, levels=levels,
+    # Point forecasts only: the quantiles come from their errors, a model's native intervals would go unused.
+    predictions, _, _ = predict_windows([model], df, freq, horizon, cutoffs, scales, levels=(),
                                         progress=(lambda s, m: progress(0.9 * s, m)) if progress else None)
     return window_quantiles(predictions, model.name, df, freq, horizon, levels, windows)
 

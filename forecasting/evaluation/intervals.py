@@ -31,7 +31,10 @@ def add_steps(frame: pd.DataFrame) -> pd.DataFrame:
 def scaled_residuals(cv: pd.DataFrame, model: str, scales: pd.DataFrame) -> pd.DataFrame:
     """``step, residual`` where residual = (actual - forecast) / scale of that series at that cutoff."""
     frame = add_steps(cv[[UID, DS, CUTOFF, Y, model]]).merge(scales, on=[UID, CUTOFF], how="left")
-    scale = frame["scale"].fillna(frame.groupby(UID)[Y].transform(lambda s: s.abs().mean())).replace(0, 1.0)
+    scale = frame["scale"]
+    if scale.isna().any():  # no seasonal-naive scale (a constant history): the series' mean absolute sales
+        scale = scale.fillna(frame[Y].abs().groupby(frame[UID]).transform("mean"))
+    scale = scale.replace(0, 1.0)
     return pd.DataFrame({STEP: frame[STEP].to_numpy(), "residual": ((frame[Y] - frame[model]) / scale).to_numpy()})
 
 
@@ -41,9 +44,11 @@ def residual_quantiles(residuals: pd.DataFrame, horizon: int, levels: tuple[int,
     Uses the finite-sample conformal rank ``ceil((n + 1) * q) / n`` so that
     coverage holds in expectation even with few residuals.
     """
+    clean = residuals.dropna(subset=["residual"])
+    by_step = {int(step): group.to_numpy() for step, group in clean.groupby(STEP, sort=True)["residual"]}
     rows = {}
     for step in range(1, horizon + 1):
-        values = _pooled(residuals, step, horizon)
+        values = np.sort(_pooled(by_step, step, horizon))
         row = {}
         for level in levels:
             tail = (1 - level / 100) / 2
@@ -53,10 +58,12 @@ def residual_quantiles(residuals: pd.DataFrame, horizon: int, levels: tuple[int,
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(STEP)
 
 
-def _pooled(residuals: pd.DataFrame, step: int, horizon: int) -> np.ndarray:
+def _pooled(by_step: dict[int, np.ndarray], step: int, horizon: int) -> np.ndarray:
+    """The residuals at ``step``, widened to the neighbouring steps until there are ``MIN_RESIDUALS`` of them."""
     width = 0
     while True:
-        near = residuals[(residuals[STEP] - step).abs() <= width]["residual"].dropna().to_numpy()
+        near = [values for s, values in by_step.items() if abs(s - step) <= width]
+        near = np.concatenate(near) if near else np.array([])
         if len(near) >= MIN_RESIDUALS or width >= horizon:
             return near
         width += 1
@@ -70,7 +77,7 @@ def _conformal_quantile(values: np.ndarray, q: float, *, lower: bool) -> float:
         rank = max(math.floor((n + 1) * q), 1)
     else:
         rank = min(math.ceil((n + 1) * q), n)
-    return float(np.sort(values)[rank - 1])
+    return float(values[rank - 1])  # values come sorted
 
 
 def apply_intervals(

@@ -124,7 +124,7 @@ class AutoForecaster(Forecaster):
         cutoffs = window_cutoffs(df, self.freq_, horizon, windows) if windows else []
         cv = self._given_validation(cutoffs, names)
         if cv is None:
-            tables = [cross_validate(get_model(n), df, self.freq_, horizon, cutoffs)[0] for n in names] \
+            tables = [cross_validate(get_model(n), df, self.freq_, horizon, cutoffs, levels=())[0] for n in names] \
                 if cutoffs else []
             cv = _join_point_forecasts(tables, names)
         scales = training_scales(df, cutoffs, SEASON_LENGTH[freq_family(self.freq_)])

@@ -25,7 +25,9 @@ from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
 from ..schema import DS, PRICE, PROMO, UID, freq_family
+from . import ets_batch
 from .base import LocalModel, Param
+from .ets_fit import fit_params, heuristic_start, known_spec
 from .features import NOT_DRIVERS, future_frame
 from .registry import register
 
@@ -39,6 +41,9 @@ PERIODS_PER_DRIVER = 10  # at most one driver effect per this many periods of hi
 MAX_DRIVERS = 10  # each driver adds a state to the Kalman filter, which slows every fit
 DIVERGED = 100  # a forecast this many times the largest sale is a broken model, not a forecast
 DAYS_PER_YEAR = 365.25
+#: Series of one length are fitted together when there are at least (length / this) of them: below that a
+#: numpy recursion over few rows costs more per period than statsmodels' compiled one per series.
+BATCH_SERIES_PER_PERIOD = 4
 YEAR_IN_PERIODS = {"D": DAYS_PER_YEAR, "W": DAYS_PER_YEAR / 7}
 
 
@@ -139,13 +144,15 @@ class ETS(_StatsmodelsModel):
         season = self.season_length or self.season_length_
         specs = self._candidates(len(y), season, positive=bool(np.all(y > 0)))
         data = pd.Series(y)  # a RangeIndex: statsmodels' ETS prediction needs pandas input
-        best, errors = None, []
+        best, errors, starts = None, [], {}
         for spec in specs:
             try:
                 with quiet_statsmodels():
+                    spec = self._known_start(y, spec, starts)
                     model = ETSModel(data, **spec)
-                    # Parameters only: a full result would also compute a numerical Hessian we never use.
-                    params = np.asarray(model.fit(disp=False, maxiter=self.maxiter, return_params=True), dtype="float64")
+                    # Parameters only (a full result would also compute a numerical Hessian we never use),
+                    # by the same optimiser without statsmodels' and SciPy's wrappers (ets_fit).
+                    params = fit_params(model, self.maxiter)
                     aic = -2 * model.loglike(params) + 2 * (len(params) + 1)  # + 1 for the error variance
             except FIT_ERRORS as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -155,6 +162,78 @@ class ETS(_StatsmodelsModel):
         if best is None:
             raise ValueError(f"no ETS specification could be fitted ({errors[-1] if errors else 'likelihood not finite'})")
         return {"kind": "ets", "spec": best[1], "params": best[2], "y": y}
+
+    def _fit_serially(self, jobs):
+        """Series of the same length and candidate specifications are fitted together (:mod:`.ets_batch`: the
+        same estimates, the likelihood evaluated for all of them at once); any other series one by one."""
+        if not ets_batch.available():
+            return super()._fit_serially(jobs)
+        results, groups = {}, {}
+        with threadpool_limits(1, user_api="blas"):
+            for uid, y, exog in jobs:
+                specs = self._batch_specs(y)
+                if specs is None:
+                    results[uid] = self._fit_one(uid, y, exog)
+                    continue
+                key = (len(y), tuple((s["trend"], s["damped_trend"], s["seasonal"], s["seasonal_periods"])
+                                     for s in specs))
+                groups.setdefault(key, []).append((uid, y, specs))
+            for (length, _), members in groups.items():
+                if len(members) * BATCH_SERIES_PER_PERIOD >= length:
+                    results.update(self._fit_group(members))
+                else:  # few long series: statsmodels' compiled recursion per series beats numpy over few rows
+                    results.update({uid: self._fit_one(uid, y, None) for uid, y, _ in members})
+        return [results[uid] for uid, _, _ in jobs]
+
+    def _batch_specs(self, y: np.ndarray) -> list[dict] | None:
+        """The series' candidate specifications, or None when it needs the one-by-one path (too short, constant,
+        not finite, multiplicative, or initial states that must be estimated)."""
+        if len(y) < MIN_PERIODS or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            return None
+        season = self.season_length or self.season_length_
+        specs = self._candidates(len(y), season, positive=bool(np.all(y > 0)))
+        return specs if all(ets_batch.supported(spec) and spec["initialization_method"] == "heuristic"
+                            for spec in specs) else None
+
+    def _fit_group(self, members: list[tuple]) -> dict:
+        """Fit every candidate specification to a group of series of one length; keep each one's best by AIC."""
+        values = np.stack([y for _, y, _ in members])
+        starts = {}
+        try:  # heuristic initial states for all series at once, per seasonality (the trend does not change them)
+            for spec in members[0][2]:
+                if spec["seasonal"] not in starts:
+                    starts[spec["seasonal"]] = ets_batch.heuristic_starts(values, spec["seasonal"] == "add",
+                                                                          spec["seasonal_periods"])
+        except ValueError:
+            return {uid: self._fit_one(uid, y, None) for uid, y, _ in members}
+        best: list[tuple | None] = [None] * len(members)
+        for spec in members[0][2]:
+            specs = [known_spec(spec, start) for start in starts[spec["seasonal"]]]
+            params, loglike = ets_batch.fit_batch(values, specs[0], specs, self.maxiter)
+            aic = -2 * loglike + 2 * (params.shape[1] + 1)  # + 1 for the error variance
+            for j, value in enumerate(aic):
+                if np.isfinite(value) and (best[j] is None or value < best[j][0]):
+                    best[j] = (value, specs[j], params[j])
+        out = {}
+        for (uid, y, _), chosen in zip(members, best, strict=True):
+            out[uid] = (uid, {"kind": "ets", "spec": chosen[1], "params": chosen[2], "y": y}, None) if chosen else \
+                (uid, None, "fit failed (ValueError: no ETS specification could be fitted (likelihood not finite)); "
+                            "used seasonal naive")
+        return out
+
+    @staticmethod
+    def _known_start(y: np.ndarray, spec: dict, starts: dict) -> dict:
+        """``spec`` with its heuristic initial states computed once per seasonality (they do not depend on the
+        trend) and given as known values: the same states without recomputing them for every specification, and
+        without recomputing them again for every forecast."""
+        if spec["initialization_method"] != "heuristic":
+            return spec
+        key = spec["seasonal"]
+        if key not in starts and key == "mul":  # statsmodels' own (the batched path has no multiplicative season)
+            starts[key] = heuristic_start(y, key, spec["seasonal_periods"])
+        elif key not in starts:  # the batched path's computation, so both paths start from the same states
+            starts[key] = ets_batch.heuristic_starts(y[None, :], key == "add", spec["seasonal_periods"])[0]
+        return known_spec(spec, starts[key])
 
     def _candidates(self, n: int, season: int, *, positive: bool) -> list[dict]:
         """ETS specifications to compare for a series of ``n`` periods."""
@@ -177,20 +256,49 @@ class ETS(_StatsmodelsModel):
             for trend, damped in trends for seasonal in seasonals
         ]
 
+    def _predict(self, horizon, grid, future, levels):
+        # Point forecasts only (auto's members, calibration windows): all series of one length and
+        # specification at once; with intervals, statsmodels' prediction per series.
+        self._batched = {} if levels else self._batched_point_forecasts(horizon)
+        try:
+            return super()._predict(horizon, grid, future, levels)
+        finally:
+            self._batched = {}
+
+    def _batched_point_forecasts(self, horizon: int) -> dict[int, np.ndarray]:
+        """Point forecasts of every batchable fitted series, keyed by ``id`` of its state."""
+        groups: dict[tuple, list[dict]] = {}
+        for state in self.states_.values():
+            if state["kind"] == "ets" and ets_batch.supported(state["spec"]):
+                shape = ets_batch.Shape.of(state["spec"])
+                groups.setdefault((len(state["y"]), shape), []).append(state)
+        out = {}
+        for states in groups.values():
+            forecasts = ets_batch.point_forecasts(np.stack([s["y"] for s in states]), states[0]["spec"],
+                                                  [s["spec"] for s in states], np.stack([s["params"] for s in states]),
+                                                  horizon)
+            out.update({id(state): forecast for state, forecast in zip(states, forecasts, strict=True)})
+        return out
+
     def _forecast_series(self, state, horizon, exog, levels):
         if state["kind"] == "constant":
             return constant_forecast(state, horizon, levels)
+        batched = getattr(self, "_batched", {}).get(id(state))
+        if batched is not None:
+            return check_forecast({"mean": batched}, state["y"])
         n = len(state["y"])
         # Intervals of multiplicative models are simulated; a fixed seed keeps them reproducible.
         extra = {"rng": np.random.default_rng(0)} if state["spec"]["seasonal"] == "mul" else {}
         with quiet_statsmodels():
             result = ETSModel(pd.Series(state["y"]), **state["spec"]).smooth(state["params"])
+            if not levels:  # point forecasts only (auto's members in a backtest): no prediction variance
+                return check_forecast({"mean": np.asarray(result.forecast(horizon), dtype="float64")}, state["y"])
             prediction = result.get_prediction(start=n, end=n + horizon - 1, **extra)
             out = {"mean": np.asarray(prediction.predicted_mean, dtype="float64")}
             for level in levels:
-                frame = prediction.summary_frame(alpha=1 - level / 100)
-                out[f"lo-{level}"] = frame["pi_lower"].to_numpy(dtype="float64")
-                out[f"hi-{level}"] = frame["pi_upper"].to_numpy(dtype="float64")
+                bounds = np.asarray(prediction.pred_int(alpha=1 - level / 100), dtype="float64")
+                out[f"lo-{level}"] = bounds[:, 0]
+                out[f"hi-{level}"] = bounds[:, 1]
         return check_forecast(out, state["y"])
 
 
