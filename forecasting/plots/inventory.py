@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..glossary import code_name
 from ..schema import DS, UID, Y
 from .style import COLOURS, escaped, figure
 
@@ -85,7 +86,7 @@ def alert_series_figure(history: pd.DataFrame, forecast: pd.DataFrame, alerts: p
     for kind, group in mine.groupby("kind", sort=False):
         dates = pd.to_datetime(group[DS])
         y = [level.get(d, level.iloc[-1] if len(level) else 0) for d in dates]
-        fig.add_scatter(x=dates, y=y, name=kind.replace("_", " "), mode="markers", text=group["message"],
+        fig.add_scatter(x=dates, y=y, name=code_name(kind), mode="markers", text=group["message"],
                         hovertemplate="%{text}<extra></extra>",
                         marker={"symbol": ALERT_SYMBOLS.get(kind, "circle"), "size": 13,
                                 "color": STOCK_COLOURS["lost"], "line": {"width": 2}})
