@@ -72,13 +72,24 @@ def _forecast(key: str, _history: pd.DataFrame, freq: str, _existing: pd.DataFra
     return forecast_launches(_history, freq, _existing, table, LaunchConfig(horizon=horizon))
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def _sample_products() -> pd.DataFrame:
+    return read_table(SAMPLE_PRODUCTS).frame.rename(columns={"sku": UID})
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _sales_products(data_key: str, _raw: pd.DataFrame, ids: tuple[str, ...], category: str | None) -> pd.DataFrame:
+    """The products and their names in the sales file, read once per loaded file (not on every rerun)."""
+    return products_from_sales(_raw, list(ids), category=category)
+
+
 def _existing_products(data) -> tuple[pd.DataFrame | None, str]:
     """Names of the products with sales (the sample's products file, the sales file, or an upload here), and
     a key saying where they came from."""
     if data.ref.sample:
-        return read_table(SAMPLE_PRODUCTS).frame.rename(columns={"sku": UID}), "sample"
+        return _sample_products(), "sample"
     mapping = data.dataset.mapping
-    products = products_from_sales(data.dataset.raw.frame, mapping.ids, category=mapping.category)
+    products = _sales_products(data.key, data.dataset.raw.frame, tuple(mapping.ids), mapping.category)
     if {"name", "description"} & set(text_columns(products.drop(columns=[UID]))):
         return products, "sales"
     st.info("The sales file has no product names. Upload a products file with an id and a name column, so new "

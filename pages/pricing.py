@@ -80,7 +80,7 @@ def main() -> None:
 def _response(data_key: str, stamp: str, planning: pd.DataFrame | None, _run: TrainedRun, _frame: pd.DataFrame,
               freq: str, _elasticities: Elasticities) -> pd.DataFrame:
     return model_price_response(_run, _frame, regular_prices(_frame, freq), planning=planning,
-                                elasticity=_elasticities.per_series.set_index(UID)["elasticity"])
+                                elasticity=_elasticities.by_series)
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the profit-best prices ...")

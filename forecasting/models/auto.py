@@ -159,10 +159,10 @@ class AutoForecaster(Forecaster):
         (shifted instead where that mean is 0).
         """
         aware = [m.name for m in self.models_ if m.uses_exog]
-        usual = self._usual_future(self.future_grid(int(horizon)))
+        grid = self.future_grid(int(horizon))
+        usual = self._usual_future(grid)
         if not aware or len(aware) == len(self.models_) or usual is None:
             return self.predict_many(horizon, futures)
-        grid = self.future_grid(int(horizon))
         reference = self._members(int(horizon), grid, usual)
         level, moved_from = combine(reference, self.choice_), reference[aware].mean(axis=1).to_numpy()
         out = []

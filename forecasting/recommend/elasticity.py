@@ -85,6 +85,11 @@ class Elasticities:
             raise DataValidationError(f"series {unique_id!r} is not in the data; pick one of its unique_id values")
         return match.iloc[0]
 
+    @property
+    def by_series(self) -> pd.Series:
+        """Each series' (pooled) elasticity, indexed by ``unique_id``: what the what-ifs continue prices with."""
+        return self.per_series.set_index(UID)["elasticity"]
+
 
 def uplift(discount: float | np.ndarray, elasticity, promo_lift) -> np.ndarray:
     """Promoted / regular-price demand - 1 at the same date: ``(1 - discount) ** elasticity * promo_lift - 1``."""

@@ -115,8 +115,8 @@ def recommend_prices(df: pd.DataFrame, freq: str, run: TrainedRun, products: pd.
                                                   "current_price"]].itertuples(index=False)]
     table["recommended_price"] = _whole_cents(table["recommended_price"], table["unit_cost"], table["max_price"])
     table = _expected_changes(table)
-    elasticity = elasticities.per_series.set_index(UID)["elasticity"]
-    table = _model_check(table, run, df, prices, model_response, adjustment_factors(planning), elasticity)
+    table = _model_check(table, run, df, prices, model_response, adjustment_factors(planning),
+                         elasticities.by_series)
     table["reason"] = [_reason(row, down, up) for row in table.itertuples(index=False)]
     return table[list(COLUMNS)]
 
@@ -154,10 +154,10 @@ def _model_check(table: pd.DataFrame, run: TrainedRun, df: pd.DataFrame, prices:
     moved = base.assign(**{PRICE: base[UID].map(recommended)})
     if today is not None and set(today[UID]) >= set(table[UID]):
         baseline = today.set_index(UID)["units"]
-        (at_recommended,), _ = priced_scenarios(run, df, [moved], factors, elasticity)
+        (at_recommended,), (beyond,) = priced_scenarios(run, df, [moved], factors, elasticity)
         moved = pd.Series(at_recommended).groupby(ids).sum()
     else:  # both scenarios in one pass
-        (at_today, at_recommended), _ = priced_scenarios(run, df, [base, moved], factors, elasticity)
+        (at_today, at_recommended), (_, beyond) = priced_scenarios(run, df, [base, moved], factors, elasticity)
         baseline = pd.Series(at_today).groupby(ids).sum()
         moved = pd.Series(at_recommended).groupby(ids).sum()
     out = table.assign(baseline_units=table[UID].map(baseline))
@@ -168,9 +168,7 @@ def _model_check(table: pd.DataFrame, run: TrainedRun, df: pd.DataFrame, prices:
     out["expected_profit"] = out["expected_units"] * (out["recommended_price"] - out["unit_cost"])
     change = moved / baseline.replace(0, np.nan) - 1
     out["model_units_change_pct"] = 100 * out[UID].map(change)
-    seen = seen_price_range(df)
-    out["model_extrapolates"] = ~out["recommended_price"].between(out[UID].map(seen["low"]).fillna(-np.inf),
-                                                                  out[UID].map(seen["high"]).fillna(np.inf))
+    out["model_extrapolates"] = out[UID].map(pd.Series(beyond).groupby(ids).any()).fillna(False).astype(bool)
     return out
 
 
@@ -234,7 +232,7 @@ def price_curves(df: pd.DataFrame, freq: str, run: TrainedRun, unique_id: str,
     factors = np.linspace(max(1 - 2 * down, 0.05), 1 + 2 * up, points)
     if model_response is None:
         model_response = model_price_response(run, df, prices, planning=planning,
-                                              elasticity=elasticities.per_series.set_index(UID)["elasticity"])
+                                              elasticity=elasticities.by_series)
     response = model_response
     baseline = _baseline_units(run, df, prices, unique_id, response, planning)  # factor 1 of the response
     curve = pd.DataFrame({PRICE: p0 * factors, "price_change_pct": 100 * (factors - 1)})

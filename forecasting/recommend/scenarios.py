@@ -166,8 +166,9 @@ def priced_scenarios(run: TrainedRun, df: pd.DataFrame, futures: list[pd.DataFra
         clipped = np.clip(wanted, low, high)
         e = future[UID].map(elasticity).to_numpy(float)
         outside = ~np.isclose(clipped, wanted) & np.isfinite(e)
+        # Rows inside the range get ratio 1 and exponent 0, so their scale is exactly 1.
         ratio = np.where(outside, wanted / np.where(clipped > 0, clipped, 1.0), 1.0)
-        scales.append(np.where(outside, ratio ** np.where(outside, e, 0.0), 1.0))
+        scales.append(ratio ** np.where(outside, e, 0.0))
         asked.append(future.assign(**{PRICE: np.where(outside, clipped, wanted)}))
         beyond.append(outside)
     units = forecast_scenarios(run, asked, factors)
