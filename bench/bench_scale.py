@@ -29,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FAMILIES = ("gradient_boosting", "ridge", "ets")
+PEERS = ("mlforecast", "mlforecast_intervals", "statsforecast_autoets")
 HORIZON = 28
 
 PEER_SCRIPT = r'''
@@ -107,7 +108,7 @@ def run(args) -> None:
                  for f in args.families if args.cluster]
         if peers:
             plan += [(tool, "in-process", [peers, str(script), str(data), tool])
-                     for tool in ("mlforecast", "mlforecast_intervals", "statsforecast_autoets")]
+                     for tool in args.peers]
         # What the targets compare first (LightGBM against mlforecast), the slow statistical runs last.
         order = ["gradient_boosting", "mlforecast_intervals", "mlforecast", "ridge", "ets", "statsforecast_autoets"]
         plan.sort(key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[1] != "in-process"))
@@ -146,6 +147,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
     parser.add_argument("--families", nargs="+", default=list(FAMILIES))
     parser.add_argument("--no-cluster", dest="cluster", action="store_false")
+    parser.add_argument("--peers", nargs="*", default=list(PEERS), choices=PEERS, help="peer tools to run (none: --peers)")
     parser.add_argument("--peers-python", default="/tmp/peers/bin/python",
                         help="python of a venv with mlforecast, statsforecast and lightgbm (bench-only)")
     parser.add_argument("--data", type=Path, default=Path("/tmp/scale"), help="where generated panels are kept")

@@ -7,7 +7,7 @@ local worker processes or a scheduler address, set in the sidebar), and the
 Train page trains in this process only when the user confirms it. The Dask
 settings are the command line's (``--workers`` / ``--scheduler``,
 :class:`~forecasting.evaluation.distributed.DaskSettings`) and the backtest
-runs through the same function: :func:`~forecasting.evaluation.distributed.partitioned_backtest`.
+runs through the same function: :func:`~forecasting.evaluation.distributed.backtest_on`.
 """
 
 from __future__ import annotations
@@ -89,24 +89,6 @@ def dask_settings():
     return DaskSettings(workers=workers or None, scheduler=scheduler or None)
 
 
-def on_dask(settings) -> Callable:
-    """A ``run_backtest`` for :func:`~forecasting.evaluation.training.train` that runs the windows on Dask.
-
-    The same route as the command line's ``backtest --workers/--scheduler``: a client for ``settings`` (a local
-    cluster started and stopped around the backtest), partitions of series, ``partitioned_backtest``.
-    """
-    from forecasting.evaluation import distributed  # noqa: PLC0415 - dask only when asked for
-
-    def run_backtest(models, df, freq, config, *, progress=None):
-        with distributed.dask_client(settings) as client:
-            workers = len(client.scheduler_info().get("workers", {})) or 1
-            parts = settings.partitions or distributed.default_partitions(df, workers)
-            return distributed.partitioned_backtest(models, df, freq, config, parts=parts, client=client,
-                                                    progress=progress)
-
-    return run_backtest
-
-
 def training_route(frame: pd.DataFrame, freq: str) -> tuple[bool, Callable | None]:
     """Whether the Train button may train, and the backtest to use (``None``: in this process).
 
@@ -121,7 +103,9 @@ def training_route(frame: pd.DataFrame, freq: str) -> tuple[bool, Callable | Non
         where = f"{settings.workers} local worker(s)" if settings.workers else f"the scheduler {settings.scheduler}"
         st.info(f"The backtest runs on Dask ({where}), over groups of series; the final fit runs here.",
                 icon=":material/hub:")
-        return True, on_dask(settings)
+        from forecasting.evaluation.distributed import backtest_on  # noqa: PLC0415 - dask only when asked for
+
+        return True, backtest_on(settings)
     message = suggestion(frame, freq)
     if message is None:
         return True, None

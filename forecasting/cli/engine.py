@@ -132,10 +132,7 @@ def _on_cluster(settings, frame, function: str, *args, **kwargs):
     """Run ``evaluation.distributed.<function>`` on the cluster the flags name (a local one is started and stopped)."""
     from ..evaluation import distributed  # noqa: PLC0415 - dask loads only when asked for
 
-    with distributed.dask_client(settings) as client:
-        workers = len(client.scheduler_info().get("workers", {})) or 1
-        parts = settings.partitions or distributed.default_partitions(frame, workers)
-        return getattr(distributed, function)(*args, parts=parts, client=client, **kwargs)
+    return distributed.on_cluster(settings, getattr(distributed, function), frame, *args, **kwargs)
 
 
 def long_predictions(predictions, models: list[str], dataset: Dataset, levels: tuple[int, ...]):

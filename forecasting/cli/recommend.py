@@ -108,17 +108,9 @@ def _train(spec, frame: pd.DataFrame, freq: str, settings):
 
     if not settings.enabled:
         return train(spec, frame, freq, progress=progress_printer())
-    from ..evaluation import distributed  # noqa: PLC0415
+    from ..evaluation.distributed import backtest_on  # noqa: PLC0415 - dask loads only when asked for
 
-    with distributed.dask_client(settings) as client:
-        workers = len(client.scheduler_info().get("workers", {})) or 1
-        parts = settings.partitions or distributed.default_partitions(frame, workers)
-
-        def on_cluster(models, df, freq, config, progress=None):
-            return distributed.partitioned_backtest(models, df, freq, config, parts=parts, client=client,
-                                                    progress=progress)
-
-        return train(spec, frame, freq, progress=progress_printer(), run_backtest=on_cluster)
+    return train(spec, frame, freq, progress=progress_printer(), run_backtest=backtest_on(settings))
 
 
 def _inventory(args, frame: pd.DataFrame, freq: str, run, matched, measure) -> pd.DataFrame:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from .common import (
+    add_dask_flags,
     add_mapping_flags,
     add_model_flags,
     build_models,
+    dask_settings,
     load_options,
     prepared,
     progress_printer,
@@ -34,6 +36,7 @@ def add_parsers(commands) -> None:
     train.add_argument("--name", required=True, help="run name; a new version when the name exists")
     train.add_argument("--store", help=STORE_HELP)
     train.add_argument("--user", help="who trained it (default $FORECASTING_USER, else the login name)")
+    add_dask_flags(train)
     train.set_defaults(handler=run_train)
 
     runs = commands.add_parser("runs", help="list the saved runs")
@@ -79,7 +82,13 @@ def run_train(args: argparse.Namespace) -> int:
     if args.future:
         future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
                                 date_format=args.date_format)
-    run = train(spec, frame, dataset.freq, future=future, progress=progress_printer())
+    settings = dask_settings(args)
+    run_backtest = None
+    if settings.enabled:  # the backtest windows over partitions on the cluster; the final fit stays here
+        from ..evaluation.distributed import backtest_on  # noqa: PLC0415 - dask loads only when asked for
+
+        run_backtest = backtest_on(settings)
+    run = train(spec, frame, dataset.freq, future=future, progress=progress_printer(), run_backtest=run_backtest)
     for note in run.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
     saved = save_run(store, run, frame, name=args.name, dataset_name=Path(args.data).name, mapping=dataset.mapping,

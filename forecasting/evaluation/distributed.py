@@ -101,6 +101,26 @@ def dask_client(settings: DaskSettings) -> Iterator[Any]:
         cluster.close()
 
 
+def on_cluster(settings: DaskSettings, function: Callable, df: pd.DataFrame, *args, **kwargs):
+    """``function(*args, parts=..., client=..., **kwargs)`` on the cluster ``settings`` name, ``df`` cut into the
+    settings' partitions (default: by rows, at least one per worker); a local cluster is started and stopped."""
+    with dask_client(settings) as client:
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+        parts = settings.partitions or default_partitions(df, workers)
+        return function(*args, parts=parts, client=client, **kwargs)
+
+
+def backtest_on(settings: DaskSettings) -> Callable:
+    """A ``run_backtest`` for :func:`~forecasting.evaluation.training.train`: the windows over partitions on the
+    cluster ``settings`` name. The final fit stays in the caller's process, so the run has one fitted model
+    to forecast and to answer what-ifs."""
+
+    def run_backtest(models, df, freq, config, *, progress=None):
+        return on_cluster(settings, partitioned_backtest, df, models, df, freq, config, progress=progress)
+
+    return run_backtest
+
+
 def partition_series(df: pd.DataFrame, parts: int) -> list[np.ndarray]:
     """Series ids in ``parts`` groups of whole series with about equal rows, in sorted id order (deterministic)."""
     sizes = df.groupby(UID, sort=True).size()

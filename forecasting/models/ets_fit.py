@@ -20,9 +20,6 @@ computes them with :func:`forecasting.models.ets_batch.heuristic_starts`, and
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.exponential_smoothing.initialization import _initialization_heuristic
 
 #: SciPy's L-BFGS-B defaults, as ``fmin_l_bfgs_b`` (which statsmodels calls) passes them.
 LBFGS_MEMORY = 10
@@ -33,8 +30,18 @@ STEP = 1e-8  # fmin_l_bfgs_b's epsilon: the absolute finite-difference step
 FALLBACK_STEP = np.finfo(np.float64).eps ** 0.5  # SciPy's relative step when x + STEP == x
 
 
+def ets_model(data, **spec):
+    """statsmodels' ``ETSModel``, imported on first use: its time-series stack takes seconds to load, and
+    most commands (and models) never need it."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: PLC0415
+
+    return ETSModel(data, **spec)
+
+
 def heuristic_start(y: np.ndarray, seasonal: str | None, season: int | None) -> dict:
     """statsmodels' heuristic initial level, trend and seasonal states as ``known`` initialisation arguments."""
+    from statsmodels.tsa.exponential_smoothing.initialization import _initialization_heuristic  # noqa: PLC0415
+
     level, trend, seasonals = _initialization_heuristic(y, trend="add", seasonal=seasonal, seasonal_periods=season)
     return {"initial_level": level, "initial_trend": trend, "initial_seasonal": seasonals}
 
@@ -49,7 +56,7 @@ def known_spec(spec: dict, start: dict) -> dict:
     return out
 
 
-def fit_params(model: ETSModel, maxiter: int) -> np.ndarray:
+def fit_params(model, maxiter: int) -> np.ndarray:
     """The maximum-likelihood parameters of ``model``, equal to ``model.fit(return_params=True, maxiter=maxiter)``.
 
     For models without fixed parameters (the only kind this project builds).
@@ -95,6 +102,8 @@ def fit_params(model: ETSModel, maxiter: int) -> np.ndarray:
             shifted[i] = p[i] + h[i]
             gradient[i] = (objective(shifted) - f0) / ((p[i] + h[i]) - p[i])
         return f0, gradient
+
+    from scipy.optimize import minimize  # noqa: PLC0415 - loads with the model
 
     with np.errstate(all="ignore"):  # a step into a degenerate region gives inf/nan, which L-BFGS-B backs off from
         result = minimize(objective_and_gradient, internal[free], jac=True, method="L-BFGS-B", bounds=free_bounds,

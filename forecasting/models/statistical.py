@@ -19,15 +19,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from statsmodels.tools.sm_exceptions import MissingDataError, ModelWarning
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.statespace.sarimax import SARIMAX
-from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
 from ..schema import DS, PRICE, PROMO, UID, freq_family
 from . import ets_batch
 from .base import LocalModel, Param
-from .ets_fit import fit_params, heuristic_start, known_spec
+from .ets_fit import ets_model, fit_params, heuristic_start, known_spec
 from .features import NOT_DRIVERS, future_frame
 from .registry import register
 
@@ -149,7 +146,7 @@ class ETS(_StatsmodelsModel):
             try:
                 with quiet_statsmodels():
                     spec = self._known_start(y, spec, starts)
-                    model = ETSModel(data, **spec)
+                    model = ets_model(data, **spec)
                     # Parameters only (a full result would also compute a numerical Hessian we never use),
                     # by the same optimiser without statsmodels' and SciPy's wrappers (ets_fit).
                     params = fit_params(model, self.maxiter)
@@ -290,7 +287,7 @@ class ETS(_StatsmodelsModel):
         # Intervals of multiplicative models are simulated; a fixed seed keeps them reproducible.
         extra = {"rng": np.random.default_rng(0)} if state["spec"]["seasonal"] == "mul" else {}
         with quiet_statsmodels():
-            result = ETSModel(pd.Series(state["y"]), **state["spec"]).smooth(state["params"])
+            result = ets_model(pd.Series(state["y"]), **state["spec"]).smooth(state["params"])
             if not levels:  # point forecasts only (auto's members in a backtest): no prediction variance
                 return check_forecast({"mean": np.asarray(result.forecast(horizon), dtype="float64")}, state["y"])
             prediction = result.get_prediction(start=n, end=n + horizon - 1, **extra)
@@ -419,6 +416,8 @@ def differencing_order(y: np.ndarray, X: np.ndarray) -> int:
     """
     if len(y) < MIN_TEST_PERIODS:
         return 0
+    from statsmodels.tsa.stattools import kpss  # noqa: PLC0415 - statsmodels' time-series models load on use
+
     design = np.column_stack([np.ones(len(y)), X])
     try:
         coefficients = np.linalg.lstsq(design, y, rcond=None)[0]
@@ -554,7 +553,9 @@ class Sarimax(_StatsmodelsModel):
         return [((0, 1, 1), none), ((1, 1, 1), none), ((0, 1, 2), none), ((1, 1, 0), none)]
 
     @staticmethod
-    def _model(y, X, order, seasonal_order, trend) -> SARIMAX:
+    def _model(y, X, order, seasonal_order, trend):
+        from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: PLC0415 - loads on use
+
         return SARIMAX(
             y, exog=X if X.shape[1] else None, order=order, seasonal_order=seasonal_order, trend=trend,
             # Unconstrained estimation is faster and fails less often; AIC still ranks the candidates.

@@ -102,3 +102,19 @@ def test_recommend_runs_its_backtest_windows_on_the_cluster(client, tmp_path):
     assert main([*common, "--out", str(tmp_path / "here.csv")]) == 0
     assert main([*common, "--scheduler", client.scheduler.address, "--out", str(tmp_path / "there.csv")]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "there.csv"), pd.read_csv(tmp_path / "here.csv"))
+
+
+def test_train_runs_its_backtest_on_the_cluster_and_saves_the_same_run(client, tmp_path, capsys):
+    from forecasting.store import open_store
+    from forecasting.store.runs import load_run
+
+    url = str(tmp_path / "studio.db")
+    common = ["train", str(SAMPLE), "--model", "ets", "--horizon", "7", "--folds", "2", "--store", url]
+    assert main([*common, "--name", "here"]) == 0
+    assert main([*common, "--name", "there", "--scheduler", client.scheduler.address, "--partitions", "3"]) == 0
+    assert "saved run there version 1" in capsys.readouterr().out
+    store = open_store(url)
+    here, there = load_run(store, "here"), load_run(store, "there")
+    pd.testing.assert_frame_equal(there.forecast, here.forecast)
+    columns = ["model", "mase", "wape", "coverage_80", "coverage_95"]
+    pd.testing.assert_frame_equal(there.leaderboard[columns], here.leaderboard[columns])
