@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import DataReadError
 from ..schema import DS, UID, Y, freq_family
 from .base import Forecaster, Param
+from .early_stopping import GainStopping
 from .features import FeatureBuilder, FeatureConfig, future_frame, recent_tail, recursive_forecast, training_table
 from .linear import LeanRidge
 from .registry import register
@@ -221,6 +222,11 @@ class HistGradientBoostingModel(GlobalFeatureModel):
 
 #: Held-out last periods that choose the number of boosting rounds, by frequency family.
 VALIDATION_PERIODS = {"D": 28, "W": 8, "M": 3}
+#: Held-out rows from which a panel is large (about 360 daily series): every round costs seconds there, so
+#: ``min_gain`` stops early and trees sample 70% of the features. Below it rounds are cheap, and the held-out
+#: error of a few series is too noisy to judge a 0.1% gain (7 weekly series hold out 56 rows); measured on the
+#: shared datasets, the full-feature trees were also more accurate there (superstore MASE 0.853 against 0.888).
+LARGE_PANEL_ROWS = 10_000
 
 
 @register
@@ -229,7 +235,8 @@ class GradientBoostingModel(GlobalFeatureModel):
 
     With early stopping, the fit holds out the last ``validation_periods`` of
     the panel (time-ordered, never shuffled) and stops when their error has not
-    improved for ``early_stopping_rounds`` rounds, keeping the best round. With
+    improved for ``early_stopping_rounds`` rounds, or those rounds gained less
+    than ``min_gain`` of the improvement so far, keeping the best round. With
     ``refit`` it then trains again on every row for that many rounds, so the
     held-out periods teach it too (twice the time). Poisson and Tweedie objectives model counts through a log
     link, so they learn demand on its own scale (the ``log1p`` target transform
@@ -247,12 +254,19 @@ class GradientBoostingModel(GlobalFeatureModel):
         Param("num_leaves", "int", 31, 2, 1024, help="Leaves per tree."),
         Param("min_child_samples", "int", 20, 1, 10000, help="Fewest rows in a leaf."),
         Param("reg_lambda", "float", 0.0, 0.0, 100.0, help="L2 penalty on leaf values."),
+        Param("feature_fraction", "float", 0.0, 0.0, 1.0,
+              help="Share of the features each tree may use (drawn per tree, seeded); 0 means 0.7 on large "
+                   "panels (10,000 or more held-out rows), about 25% faster per round, and all of them below."),
         Param("objective", "choice", "l2", choices=("l2", "poisson", "tweedie"),
               help="l2 for the mean of log demand; poisson or tweedie for counts and intermittent demand."),
         Param("tweedie_variance_power", "float", 1.5, 1.01, 1.99,
               help="Tweedie only: near 1 behaves like Poisson, near 2 like Gamma (more zeros)."),
         Param("early_stopping_rounds", "int", 20, 0, 1000,
               help="Stop when the held-out periods have not improved for this many rounds; 0 trains every round."),
+        Param("min_gain", "float", 0.001, 0.0, 0.5,
+              help="On large panels (10,000 or more held-out rows), also stop when the last early-stopping "
+                   "rounds gained less than this share of all the held-out improvement so far (0.001 = "
+                   "0.1%); 0 waits until it stops improving at all."),
         Param("validation_periods", "int", 0, 0, 1000,
               help="Last periods held out to choose the rounds; 0 means 28 days, 8 weeks or 3 months."),
         Param("refit", "bool", False,
@@ -291,13 +305,14 @@ class GradientBoostingModel(GlobalFeatureModel):
                            free_raw_data=True).construct()
         del X
         rows = np.flatnonzero(usable)
-        params = self._lgb_params()
         held_out = self._validation_rows(df[DS].to_numpy()[rows])
+        large = int(held_out.sum()) >= LARGE_PANEL_ROWS
+        params = {**self._lgb_params(), "feature_fraction": self.feature_fraction or (0.7 if large else 1.0)}
         self.best_iteration_ = self.max_iter
         if self.early_stopping_rounds and held_out.any() and not held_out.all():
             probe = lgb.train(params, full.subset(rows[~held_out]), num_boost_round=self.max_iter,
                               valid_sets=[full.subset(rows[held_out])],
-                              callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
+                              callbacks=[GainStopping(self.early_stopping_rounds, self.min_gain if large else 0.0)])
             self.best_iteration_ = max(int(probe.best_iteration or self.max_iter), 1)
             if self.refit:
                 del probe
