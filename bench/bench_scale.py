@@ -2,9 +2,9 @@
 
 Each measurement runs in its own process, started through a small wrapper that
 waits for it and reads ``resource.getrusage(RUSAGE_CHILDREN)``: the wall time
-and the peak resident memory of the largest process of the run (the command
-itself in-process; on a LocalCluster, the largest of the command and its
-worker processes, i.e. the peak per worker). Peers (mlforecast + LightGBM,
+and the peak resident memory of the largest process of the run. On a
+LocalCluster the command holds the whole table, so the wrapper also polls
+every process of the run (psutil) for the command's and each worker's peak. Peers (mlforecast + LightGBM,
 statsforecast AutoETS) run in the same session from a separate virtual
 environment when it has them (``--peers-python``); they are bench-only and
 never a project dependency.
@@ -12,7 +12,7 @@ never a project dependency.
 Run::
 
     python bench/bench_scale.py --sizes 500 2000 --out bench/results/scale.json
-    python bench/bench_scale.py --report bench/results/scale.json   # writes bench/results/scale.md
+    python bench/bench_scale.py --table                                # the results as a Markdown table
 """
 
 from __future__ import annotations
@@ -66,13 +66,26 @@ print(len(out), file=sys.stderr)
 
 
 def measure(command: list[str], env: dict | None = None) -> dict:
-    """Run ``command`` through a wrapper process; its wall time and the peak RSS of its largest process."""
+    """Run ``command`` through a wrapper process: its wall time, the peak RSS of its largest process, and (polled
+    every 0.5 s with psutil, which ``dask.distributed`` brings) the peaks of the command and of each worker."""
     wrapper = ("import json, resource, subprocess, sys, time\n"
+               "import psutil\n"
                "start = time.perf_counter()\n"
-               "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+               "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+               "me, peaks = psutil.Process(child.pid), {}\n"
+               "while child.poll() is None:\n"
+               "    try:\n"
+               "        for p in [me, *me.children(recursive=True)]:\n"
+               "            peaks[p.pid] = max(peaks.get(p.pid, 0), p.memory_info().rss)\n"
+               "    except psutil.Error:\n"
+               "        pass\n"
+               "    time.sleep(0.5)\n"
                "wall = time.perf_counter() - start\n"
                "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-               "print(json.dumps({'code': code, 'seconds': round(wall, 1), 'peak_mb': round(peak)}))\n")
+               "others = sorted((round(v / 2**20) for k, v in peaks.items() if k != child.pid and v > 100 * 2**20),\n"
+               "                reverse=True)\n"
+               "print(json.dumps({'code': child.returncode, 'seconds': round(wall, 1), 'peak_mb': round(peak),\n"
+               "                  'command_peak_mb': round(peaks.get(child.pid, 0) / 2**20), 'worker_peak_mb': others}))\n")
     done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=env,
                           cwd=ROOT, check=False)
     lines = done.stdout.strip().splitlines()
@@ -126,9 +139,9 @@ def run(args) -> None:
 def table(results: list[dict]) -> str:
     """Markdown rows: one per size, tool and mode, with the ratio to mlforecast of the same size (with and
     without its conformal 80/95 intervals)."""
-    lines = ["| series | rows | tool | where | wall s | peak MB (largest process) | x mlforecast | "
+    lines = ["| series | rows | tool | where | wall s | peak MB (largest process) | workers' peak MB | x mlforecast | "
              "x mlforecast with 80/95 | load avg before |",
-             "|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+             "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"]
 
     def ratio(r, peer_name):
         peer = next((p for p in results if p["series"] == r["series"] and p["tool"] == peer_name
@@ -137,8 +150,9 @@ def table(results: list[dict]) -> str:
 
     for r in sorted(results, key=lambda r: (r["series"], r["mode"] != "in-process", r["tool"])):
         wall = r["seconds"] if r.get("code") == 0 else f"failed ({r.get('error', '')[-60:]!r})"
+        workers = " / ".join(map(str, r.get("worker_peak_mb") or [])) if "Local" in r["mode"] else ""
         lines.append(f"| {r['series']:,} | {r['rows']:,} | {r['tool']} | {r['mode']} | {wall} | {r['peak_mb']} "
-                     f"| {ratio(r, 'mlforecast')} | {ratio(r, 'mlforecast_intervals')} | {r.get('load_before', '')} |")
+                     f"| {workers} | {ratio(r, 'mlforecast')} | {ratio(r, 'mlforecast_intervals')} | {r.get('load_before', '')} |")
     return "\n".join(lines)
 
 
