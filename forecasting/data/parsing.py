@@ -125,7 +125,10 @@ def _done(values: pd.Series, cells: pd.Series, fmt: str, ambiguous: bool = False
         outside = values.notna() & ((values < low) | (values > high))
         values = values.where(~outside)
     values = values.astype("datetime64[ns]")
-    filled = cells.notna() & ~cells.astype("string").str.strip().str.lower().isin(MISSING_TOKENS)
+    if pd.api.types.is_datetime64_any_dtype(cells) or pd.api.types.is_numeric_dtype(cells):
+        filled = cells.notna()  # missing-value words are text: no need to print 1.5 M dates to look for them
+    else:
+        filled = cells.notna() & ~cells.astype("string").str.strip().str.lower().isin(MISSING_TOKENS)
     bad = cells[values.isna() & filled]
     return ParsedDates(values, fmt, bad, ambiguous, cells[outside.to_numpy()])
 
