@@ -64,12 +64,14 @@ def main() -> None:
     interrupted = st.session_state.pop("train_running", None)
     if interrupted:
         st.info(f"Training stopped during {interrupted}; models that had finished are kept below.")
-    levels = frame["unique_id"].nunique() > 1
+    n_series = int(frame["unique_id"].nunique())
+    levels = n_series > 1
     reconcile = levels and kept(st.checkbox, "train_reconcile", True, label="Reconcile levels (series, category, "
                                 "total)", help="Also fit the model on the category and total series and combine "
                                 "all levels so children sum to their parents: bottom-up, top-down or MinT, "
                                 "whichever backtests best.")
-    allowed, run_backtest = scale.training_route(frame, freq)  # a large catalogue: aggregate, Dask, or confirm
+    # A large catalogue: aggregate, Dask, or confirm.
+    allowed, run_backtest = scale.training_route(frame, freq, n_series)
     start = st.button("Train", type="primary", disabled=not specs or not allowed, icon=":material/play_arrow:")
     if start:
         _train_all(specs, data, reconcile=bool(reconcile), run_backtest=run_backtest)

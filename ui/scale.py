@@ -37,9 +37,12 @@ def is_large(n_series: int) -> bool:
     return n_series > threshold()
 
 
-def suggestion(frame: pd.DataFrame, freq: str) -> str | None:
-    """What to do about a catalogue too large to train comfortably in the session, or ``None``."""
-    n_series = int(frame[UID].nunique())
+def suggestion(frame: pd.DataFrame, freq: str, n_series: int | None = None) -> str | None:
+    """What to do about a catalogue too large to train comfortably in the session, or ``None``.
+
+    ``n_series``: the number of series when the caller has counted them (a count is a pass over every row).
+    """
+    n_series = int(frame[UID].nunique()) if n_series is None else n_series
     if not is_large(n_series):
         return None
     ways = []
@@ -89,7 +92,7 @@ def dask_settings():
     return DaskSettings(workers=workers or None, scheduler=scheduler or None)
 
 
-def training_route(frame: pd.DataFrame, freq: str) -> tuple[bool, Callable | None]:
+def training_route(frame: pd.DataFrame, freq: str, n_series: int) -> tuple[bool, Callable | None]:
     """Whether the Train button may train, and the backtest to use (``None``: in this process).
 
     A large catalogue trains on Dask when it is set, else only after the user ticks *train here anyway*.
@@ -106,9 +109,9 @@ def training_route(frame: pd.DataFrame, freq: str) -> tuple[bool, Callable | Non
         from forecasting.evaluation.distributed import backtest_on  # noqa: PLC0415 - dask only when asked for
 
         return True, backtest_on(settings)
-    message = suggestion(frame, freq)
+    message = suggestion(frame, freq, n_series)
     if message is None:
         return True, None
     st.warning(message, icon=":material/speed:")  # numbers and our own words only: markdown is safe
-    here = st.checkbox(f"Train all {frame[UID].nunique():,} series in this session anyway", key=SCALE_CONFIRMED)
+    here = st.checkbox(f"Train all {n_series:,} series in this session anyway", key=SCALE_CONFIRMED)
     return bool(here), None

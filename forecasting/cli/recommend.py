@@ -104,11 +104,8 @@ def run_recommend(args: argparse.Namespace) -> int:
 def _train(spec, frame: pd.DataFrame, freq: str, settings):
     """Train in this process, or with the backtest windows on a Dask cluster (the final fit stays here, so pricing
     and promotions get one fitted model to ask what-ifs)."""
+    from ..evaluation.distributed import backtest_on  # noqa: PLC0415 - dask itself loads only when asked for
     from ..evaluation.training import train  # noqa: PLC0415
-
-    if not settings.enabled:
-        return train(spec, frame, freq, progress=progress_printer())
-    from ..evaluation.distributed import backtest_on  # noqa: PLC0415 - dask loads only when asked for
 
     return train(spec, frame, freq, progress=progress_printer(), run_backtest=backtest_on(settings))
 

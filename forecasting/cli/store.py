@@ -66,6 +66,7 @@ def add_parsers(commands) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from ..data.convert import future_drivers  # noqa: PLC0415 - keeps inspect fast
     from ..data.io import read_table  # noqa: PLC0415
+    from ..evaluation.distributed import backtest_on  # noqa: PLC0415 - dask itself loads only when asked for
     from ..evaluation.training import TrainingSpec, train  # noqa: PLC0415
     from ..store import open_store  # noqa: PLC0415
     from ..store.runs import save_run  # noqa: PLC0415
@@ -82,13 +83,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.future:
         future = future_drivers(read_table(args.future, max_mb=args.max_mb).frame, dataset.mapping,
                                 date_format=args.date_format)
-    settings = dask_settings(args)
-    run_backtest = None
-    if settings.enabled:  # the backtest windows over partitions on the cluster; the final fit stays here
-        from ..evaluation.distributed import backtest_on  # noqa: PLC0415 - dask loads only when asked for
-
-        run_backtest = backtest_on(settings)
-    run = train(spec, frame, dataset.freq, future=future, progress=progress_printer(), run_backtest=run_backtest)
+    run = train(spec, frame, dataset.freq, future=future, progress=progress_printer(),
+                run_backtest=backtest_on(dask_settings(args)))  # with --workers/--scheduler: windows on Dask
     for note in run.notes[:10]:
         print(f"note: {note}", file=sys.stderr)
     saved = save_run(store, run, frame, name=args.name, dataset_name=Path(args.data).name, mapping=dataset.mapping,

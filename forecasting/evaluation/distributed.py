@@ -110,10 +110,12 @@ def on_cluster(settings: DaskSettings, function: Callable, df: pd.DataFrame, *ar
         return function(*args, parts=parts, client=client, **kwargs)
 
 
-def backtest_on(settings: DaskSettings) -> Callable:
+def backtest_on(settings: DaskSettings) -> Callable | None:
     """A ``run_backtest`` for :func:`~forecasting.evaluation.training.train`: the windows over partitions on the
-    cluster ``settings`` name. The final fit stays in the caller's process, so the run has one fitted model
-    to forecast and to answer what-ifs."""
+    cluster ``settings`` name (``None``, the in-process backtest, when they name none). The final fit stays in
+    the caller's process, so the run has one fitted model to forecast and to answer what-ifs."""
+    if not settings.enabled:
+        return None
 
     def run_backtest(models, df, freq, config, *, progress=None):
         return on_cluster(settings, partitioned_backtest, df, models, df, freq, config, progress=progress)

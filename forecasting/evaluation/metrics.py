@@ -171,7 +171,7 @@ def _group_metrics(y: np.ndarray, yhat: np.ndarray, starts: np.ndarray, n: np.nd
     total = partial(np.add.reduceat, indices=starts)
     error = yhat - y
     absolute = np.abs(error)
-    sum_y = total(np.abs(y))
+    sum_y, sum_abs_error, sum_error = total(np.abs(y)), total(absolute), total(error)
     denominator = np.abs(y) + np.abs(yhat)
     nonzero = y != 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -179,11 +179,11 @@ def _group_metrics(y: np.ndarray, yhat: np.ndarray, starts: np.ndarray, n: np.nd
         percentage = np.where(nonzero, absolute / np.abs(y), 0.0)
         counted = total(nonzero)
         out = {
-            "sum_y": sum_y, "sum_abs_error": total(absolute), "sum_error": total(error),
+            "sum_y": sum_y, "sum_abs_error": sum_abs_error, "sum_error": sum_error,
             "zeros": total(~nonzero).astype("int64"),
-            "mae": total(absolute) / n, "rmse": np.sqrt(total(error**2) / n),
-            "wape": np.where(sum_y > 0, total(absolute) / sum_y, np.nan), "smape": total(ratio) / n,
-            "bias": np.where(sum_y > 0, total(error) / sum_y, np.nan),
+            "mae": sum_abs_error / n, "rmse": np.sqrt(total(error**2) / n),
+            "wape": np.where(sum_y > 0, sum_abs_error / sum_y, np.nan), "smape": total(ratio) / n,
+            "bias": np.where(sum_y > 0, sum_error / sum_y, np.nan),
             "mape": np.where(counted > 0, total(percentage) / counted, np.nan),
         }
     return out

@@ -163,11 +163,13 @@ class AutoForecaster(Forecaster):
         usual = self._usual_future(grid)
         if not aware or len(aware) == len(self.models_) or usual is None:
             return self.predict_many(horizon, futures)
-        reference = self._members(int(horizon), grid, usual)
+        # Every member forecasts the usual plan and all scenarios in one call (a global model stacks them into one
+        # recursive pass), instead of one forecast per scenario.
+        reference, *scenarios = self._members_many(int(horizon), grid, [usual, *futures])
         level, moved_from = combine(reference, self.choice_), reference[aware].mean(axis=1).to_numpy()
         out = []
-        for future in futures:
-            moved_to = self._members(int(horizon), grid, future)[aware].mean(axis=1).to_numpy()
+        for members in scenarios:
+            moved_to = members[aware].mean(axis=1).to_numpy()
             scaled = level * moved_to / np.where(moved_from > 0, moved_from, 1.0)
             out.append(self._finish(grid.assign(**{AUTO: np.where(moved_from > 0, scaled,
                                                                   level + moved_to - moved_from)}), grid))
@@ -180,10 +182,18 @@ class AutoForecaster(Forecaster):
         return grid[[UID, DS]].assign(**{c: grid[UID].map(usual[c]).astype("float64") for c in usual.columns})
 
     def _members(self, horizon: int, grid: pd.DataFrame, future: pd.DataFrame | None) -> pd.DataFrame:
-        table = grid
-        for m in self.models_:
-            table = table.merge(m.predict(horizon, future)[[UID, DS, m.name]], on=[UID, DS], how="left")
-        return table
+        return self._members_many(horizon, grid, [future])[0]
+
+    def _members_many(self, horizon: int, grid: pd.DataFrame, futures: list) -> list[pd.DataFrame]:
+        """Each member's forecast under each plan in ``futures``, one table (a column per member) per plan."""
+        forecasts = [m.predict_many(horizon, futures) for m in self.models_]
+        tables = []
+        for i in range(len(futures)):
+            table = grid
+            for m, by_plan in zip(self.models_, forecasts, strict=True):
+                table = table.merge(by_plan[i][[UID, DS, m.name]], on=[UID, DS], how="left")
+            tables.append(table)
+        return tables
 
 
 def _join_point_forecasts(tables: list[pd.DataFrame], names: list[str]) -> pd.DataFrame:
